@@ -1,0 +1,31 @@
+# Runtime settings shared by every config.
+default_scope = 'mmreidgen'
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(
+        type='CheckpointHook', interval=1000, by_epoch=False, max_keep_ckpts=3,
+        save_last=True),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+)
+
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'),
+)
+
+# TensorBoard and W&B are one line away (both off by default):
+# vis_backends = [dict(type='LocalVisBackend'),
+#                 dict(type='TensorboardVisBackend'),
+#                 dict(type='WandbVisBackend', init_kwargs=dict(project='mmreidgen'))]
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(type='Visualizer', vis_backends=vis_backends)
+
+log_processor = dict(by_epoch=False, window_size=20)
+log_level = 'INFO'
+load_from = None
+resume = False
+randomness = dict(seed=0)

@@ -1,0 +1,7 @@
+_base_ = [
+    '../_base_/models/baseline_r50.py',
+    '../_base_/datasets/cuhk03.py',
+    '../_base_/schedules/sgd_120e.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(head=dict(num_classes=767))

@@ -1,0 +1,6 @@
+from .identity_sampler import IdentityBalancedSampler
+from .pair_samplers import PositivePairSampler, TwoDomainSampler
+
+__all__ = [
+    'IdentityBalancedSampler', 'TwoDomainSampler', 'PositivePairSampler'
+]

@@ -1,0 +1,33 @@
+"""Packing of transformed results into model inputs and data samples."""
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+
+from mmreidgen.registry import TRANSFORMS
+from mmreidgen.structures import ReIDDataSample
+
+
+@TRANSFORMS.register_module()
+class PackReIDInputs(BaseTransform):
+    """Pack an image into ``inputs`` and its labels into a data sample.
+
+    Output: ``dict(inputs=uint8 tensor CxHxW, data_samples=ReIDDataSample)``
+    with metainfo ``img_path``, ``pid``, ``camid``, ``domain``,
+    ``is_query``, ``flip`` and, when loaded, the field ``mask`` (1xHxW).
+    """
+
+    meta_keys = ('img_path', 'pid', 'camid', 'domain', 'flip', 'img_shape',
+                 'ori_shape', 'orig_pid')
+
+    def transform(self, results: dict) -> dict:
+        img = np.ascontiguousarray(results['img'].transpose(2, 0, 1))
+        sample = ReIDDataSample()
+        meta = {k: results[k] for k in self.meta_keys if k in results}
+        meta['is_query'] = results.get('subset') == 'query'
+        sample.set_metainfo(meta)
+        sample.gt_label = torch.tensor(results.get('pid', -1))
+        if 'mask' in results:
+            sample.mask = torch.from_numpy(
+                np.ascontiguousarray(results['mask'],
+                                     dtype=np.float32))[None]
+        return dict(inputs=torch.from_numpy(img), data_samples=sample)

@@ -1,0 +1,3 @@
+from .pipeline_runner import PipelineRunner
+
+__all__ = ['PipelineRunner']

@@ -1,0 +1,3 @@
+from .reid_head import ReIDHead
+
+__all__ = ['ReIDHead']

@@ -1,0 +1,3 @@
+from .baseline import ReIDBaseline
+
+__all__ = ['ReIDBaseline']

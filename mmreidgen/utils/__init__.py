@@ -1,0 +1,8 @@
+from .config_check import check_cfg_options
+from .safe_load import register_safe_globals, safe_globals
+from .setup_env import register_all_modules
+
+__all__ = [
+    'register_safe_globals', 'safe_globals', 'register_all_modules',
+    'check_cfg_options'
+]

@@ -1,0 +1,50 @@
+"""Checks that turn config mistakes into one clear message."""
+import difflib
+from typing import Iterable
+
+from mmengine.config import Config, ConfigDict
+
+
+def _keys(node, prefix: str = '') -> Iterable[str]:
+    if isinstance(node, (dict, ConfigDict)):
+        for key, value in node.items():
+            path = f'{prefix}.{key}' if prefix else str(key)
+            yield path
+            yield from _keys(value, path)
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from _keys(value, f'{prefix}.{i}')
+
+
+def check_cfg_options(cfg: Config, options: dict) -> None:
+    """Raise ``KeyError`` for an override whose parent key does not exist.
+
+    mmengine silently adds unknown keys given with ``--cfg-options``; a typo
+    (``model.backbone.dpth=18``) would then be ignored by the model or fail
+    deep inside a constructor. A new leaf under an existing dict is allowed
+    only when the parent dict exists and is not a typo of a sibling.
+
+    Args:
+        cfg (Config): The loaded config.
+        options (dict): ``{dotted.key: value}`` from ``--cfg-options``.
+    """
+    known = set(_keys(cfg._cfg_dict.to_dict()))
+    for key in options:
+        if key in known:
+            continue
+        parent, _, leaf = key.rpartition('.')
+        if parent and parent not in known:
+            close = difflib.get_close_matches(parent, known, n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ''
+            raise KeyError(
+                f"--cfg-options key '{key}' does not exist in the config: "
+                f"'{parent}' is not a key.{hint} Run tools/misc/"
+                'print_config.py CONFIG to see every key.')
+        siblings = [k.rpartition('.')[2] for k in known
+                    if k.rpartition('.')[0] == parent]
+        close = difflib.get_close_matches(leaf, siblings, n=1, cutoff=0.8)
+        if close:
+            raise KeyError(
+                f"--cfg-options key '{key}' does not exist in the config. "
+                f"Did you mean '{parent + '.' if parent else ''}{close[0]}'? "
+                'Run tools/misc/print_config.py CONFIG to see every key.')
