@@ -2,9 +2,11 @@ from collections import Counter
 
 import pytest
 
-from mmreidgen.datasets.samplers import (IdentityBalancedSampler,
-                                         PositivePairSampler,
-                                         TwoDomainSampler)
+from mmreidgen.datasets.samplers import (
+    IdentityBalancedSampler,
+    PositivePairSampler,
+    TwoDomainSampler,
+)
 
 
 class FakeDataset:

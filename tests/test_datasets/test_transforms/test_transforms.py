@@ -3,9 +3,14 @@ import numpy as np
 import pytest
 import torch
 
-from mmreidgen.datasets.transforms import (LoadReIDImage, PackReIDInputs,
-                                           PadRandomCrop, RandomErasing,
-                                           ReIDRandomFlip, ReIDResize)
+from mmreidgen.datasets.transforms import (
+    LoadReIDImage,
+    PackReIDInputs,
+    PadRandomCrop,
+    RandomErasing,
+    ReIDRandomFlip,
+    ReIDResize,
+)
 from mmreidgen.structures import ReIDDataSample
 
 
@@ -31,7 +36,8 @@ def test_load_image_and_mask(image_with_mask):
     assert results['img'].shape == (16, 8, 3)
     assert results['img'][0, 0].tolist() == [10, 20, 30]
     assert results['mask'].dtype == np.float32
-    assert results['mask'][:, :4].min() == 1 and results['mask'][:, 4:].max() == 0
+    assert results['mask'][:, :4].min() == 1
+    assert results['mask'][:, 4:].max() == 0
 
 
 def test_missing_mask_is_clear_error_unless_fallback(image_with_mask):
