@@ -18,6 +18,7 @@ from mmengine.registry import (
     OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
 )
 from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
+from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
 from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
 from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
@@ -27,7 +28,7 @@ from mmengine.registry import Registry
 
 __all__ = [
     'RUNNERS', 'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS', 'METRICS',
-    'EVALUATOR', 'HOOKS', 'LOOPS', 'OPTIM_WRAPPERS',
+    'EVALUATOR', 'HOOKS', 'LOOPS', 'OPTIMIZERS', 'OPTIM_WRAPPERS',
     'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'VISUALIZERS',
     'VISBACKENDS'
 ]
@@ -58,6 +59,10 @@ HOOKS = Registry(
     'hook', parent=MMENGINE_HOOKS, locations=['mmreidgen.engine.hooks'])
 LOOPS = Registry(
     'loop', parent=MMENGINE_LOOPS, locations=['mmreidgen.engine.runner'])
+OPTIMIZERS = Registry(
+    'optimizer',
+    parent=MMENGINE_OPTIMIZERS,
+    locations=['mmreidgen.engine.optimizers'])
 OPTIM_WRAPPERS = Registry(
     'optim wrapper',
     parent=MMENGINE_OPTIM_WRAPPERS,

@@ -1,0 +1,13 @@
+"""Evaluation math on plain arrays: distances, ranking metrics, re-ranking.
+
+Importing this package has no side effects; every function takes numpy
+arrays or torch tensors.
+"""
+from .distance import ChunkedDistance, pairwise_distance
+from .rank import evaluate_rank, evaluate_rank_from_features
+from .rerank import re_ranking, re_ranking_knn
+
+__all__ = [
+    'ChunkedDistance', 'pairwise_distance', 'evaluate_rank',
+    'evaluate_rank_from_features', 're_ranking', 're_ranking_knn'
+]
