@@ -7,6 +7,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from mmreidgen.engine.dist import setup_cpu_distributed
 from mmreidgen.utils import check_cfg_options, register_all_modules
 
 
@@ -53,6 +54,13 @@ def main():
             'a .pth file written by tools/train.py (e.g. '
             f'{cfg.work_dir}/iter_N.pth).')
     cfg.load_from = args.checkpoint
+    setup_cpu_distributed(cfg, args.launcher)
+    # mmengine loads non-strictly; a checkpoint of another model or with
+    # another number of classes must fail with one message instead.
+    hooks = list(cfg.get('custom_hooks', None) or [])
+    if all(h.get('type') != 'CheckpointCheckHook' for h in hooks):
+        cfg.custom_hooks = hooks + [
+            dict(type='CheckpointCheckHook', on_load=True)]
     if 'runner_type' in cfg:
         from mmreidgen.registry import RUNNERS
         runner = RUNNERS.build(cfg)

@@ -6,6 +6,8 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from mmreidgen.engine import find_resumable_checkpoint
+from mmreidgen.engine.dist import setup_cpu_distributed
 from mmreidgen.utils import check_cfg_options, register_all_modules
 
 
@@ -40,14 +42,37 @@ def parse_args():
 
 
 def enable_amp(cfg: Config) -> None:
-    """Switch every optim wrapper of ``cfg`` to ``AmpOptimWrapper``."""
-    wrappers = cfg.optim_wrapper
-    if 'optimizer' in wrappers or 'type' in wrappers:
-        wrappers = {'': wrappers}
-    for wrapper in wrappers.values():
-        if wrapper.get('type', 'OptimWrapper') == 'OptimWrapper':
-            wrapper['type'] = 'AmpOptimWrapper'
-            wrapper.setdefault('loss_scale', 'dynamic')
+    """Switch every optim wrapper of ``cfg`` to mixed precision.
+
+    On GPU: mmengine's ``AmpOptimWrapper`` (float16, dynamic loss scale).
+    On CPU: ``CPUAmpOptimWrapper`` (bfloat16 autocast), because
+    ``AmpOptimWrapper`` requires CUDA.
+    """
+    import torch
+    on_gpu = torch.cuda.is_available()
+    configs = [cfg.optim_wrapper] if 'optim_wrapper' in cfg else []
+    configs += [
+        stage['cfg']['optim_wrapper'] for stage in cfg.get('stages', [])
+        if 'optim_wrapper' in stage.get('cfg', {})
+    ]
+    for wrappers in configs:
+        if 'optimizer' in wrappers or 'type' in wrappers:
+            wrappers = {'': wrappers}
+        for wrapper in wrappers.values():
+            if wrapper.get('type', 'OptimWrapper') != 'OptimWrapper':
+                continue
+            if on_gpu:
+                wrapper['type'] = 'AmpOptimWrapper'
+                wrapper.setdefault('loss_scale', 'dynamic')
+            else:
+                wrapper['type'] = 'CPUAmpOptimWrapper'
+
+
+def add_custom_hook(cfg: Config, hook: dict) -> None:
+    """Append ``hook`` to ``cfg.custom_hooks`` unless its type is there."""
+    hooks = list(cfg.get('custom_hooks', None) or [])
+    if all(h.get('type') != hook['type'] for h in hooks):
+        cfg.custom_hooks = hooks + [hook]
 
 
 def build_config(args) -> Config:
@@ -63,9 +88,15 @@ def build_config(args) -> Config:
                                 osp.splitext(osp.basename(args.config))[0])
     if args.amp:
         enable_amp(cfg)
+    # Resuming from a checkpoint of another model fails with one message.
+    add_custom_hook(cfg, dict(type='CheckpointCheckHook', on_resume=True))
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None
+        if 'runner_type' not in cfg:
+            # Skip an empty or truncated last_checkpoint / iter_*.pth.
+            cfg.load_from = find_resumable_checkpoint(cfg.work_dir)
+            cfg.resume = cfg.load_from is not None
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
@@ -76,6 +107,7 @@ def main():
     args = parse_args()
     register_all_modules()
     cfg = build_config(args)
+    setup_cpu_distributed(cfg, args.launcher)
     if 'runner_type' in cfg:
         from mmreidgen.registry import RUNNERS
         runner = RUNNERS.build(cfg)

@@ -13,6 +13,7 @@ def _keys(node, prefix: str = '') -> Iterable[str]:
             yield from _keys(value, path)
     elif isinstance(node, (list, tuple)):
         for i, value in enumerate(node):
+            yield f'{prefix}.{i}'
             yield from _keys(value, f'{prefix}.{i}')
 
 

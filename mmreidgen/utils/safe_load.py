@@ -5,10 +5,31 @@ checkpoints also hold its ``HistoryBuffer`` (the message hub's logs) and
 numpy scalars and arrays, so resuming fails out of the box. Rather than
 switching safe loading off, we allow-list exactly those types.
 """
+import pickle
+
 import numpy as np
 import torch
 
 _REGISTERED = False
+
+
+def _history_buffer_getattr(obj, name: str):
+    """``getattr`` restricted to ``HistoryBuffer``'s statistics methods.
+
+    ``HistoryBuffer.__getstate__`` pickles its ``statistics_methods``
+    (``HistoryBuffer.min``, ...), which pickle writes as
+    ``getattr(HistoryBuffer, 'min')``. Allowing the real ``getattr`` would
+    let a checkpoint reach any attribute; this stand-in is registered under
+    the name ``builtins.getattr`` and resolves only those methods.
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+    allowed = {'min', 'max', 'current', 'mean'}
+    allowed.update(HistoryBuffer._statistics_methods)
+    if obj is HistoryBuffer and name in allowed:
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'weights_only load: getattr({obj!r}, {name!r}) is not allowed; '
+        'only the statistics methods of mmengine HistoryBuffer are.')
 
 
 def safe_globals() -> list:
@@ -21,6 +42,7 @@ def safe_globals() -> list:
         np.dtype,
         multiarray._reconstruct,
         multiarray.scalar,
+        (_history_buffer_getattr, 'builtins.getattr'),
     ]
     # numpy >= 1.25 pickles dtypes through their per-type classes.
     for name in ('Float64DType', 'Float32DType', 'Int64DType', 'Int32DType',

@@ -1,1 +1,9 @@
-__all__ = []
+from .checkpoint_check_hook import CheckpointCheckHook
+from .crgan_visualization_hook import GANImageGridHook
+from .dgnet_loss_ramp_hook import DGNetLossRampHook
+from .loss_guard_hook import LossDivergedError, LossGuardHook
+
+__all__ = [
+    'CheckpointCheckHook', 'GANImageGridHook', 'LossGuardHook',
+    'LossDivergedError', 'DGNetLossRampHook'
+]

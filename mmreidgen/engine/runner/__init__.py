@@ -1,3 +1,12 @@
 from .pipeline_runner import PipelineRunner
+from .slsr_steps import (
+                         SLSRClusterStep,
+                         SLSRFinetuneStep,
+                         SLSRGenerateStep,
+                         SLSRTrainGANStep,
+)
 
-__all__ = ['PipelineRunner']
+__all__ = [
+    'PipelineRunner', 'SLSRClusterStep', 'SLSRTrainGANStep',
+    'SLSRGenerateStep', 'SLSRFinetuneStep'
+]

@@ -13,6 +13,8 @@ from mmengine.runner import Runner
 
 from mmreidgen.registry import RUNNERS
 
+from ..checkpoint import find_resumable_checkpoint
+
 _PIPELINE_KEYS = ('stages', 'runner_type', 'only_stage', 'test_stage')
 
 
@@ -121,13 +123,18 @@ class PipelineRunner:
         cfg = self.stage_config(stage)
         os.makedirs(cfg.work_dir, exist_ok=True)
         if stage_type == 'train':
-            if osp.exists(osp.join(cfg.work_dir, 'last_checkpoint')):
+            resumable = find_resumable_checkpoint(cfg.work_dir)
+            if resumable is not None:
                 cfg.resume = True
-                cfg.load_from = None
+                cfg.load_from = resumable
             runner = Runner.from_cfg(cfg)
             runner.train()
-            with open(osp.join(cfg.work_dir, 'last_checkpoint')) as f:
-                last = f.read().strip()
+            last = find_resumable_checkpoint(cfg.work_dir)
+            if last is None:
+                raise RuntimeError(
+                    f"stage {stage['name']!r} finished without a checkpoint "
+                    f'in {cfg.work_dir}; keep the CheckpointHook in '
+                    'default_hooks.')
             atomic_copy(last, osp.join(cfg.work_dir, 'final.pth'))
             return None
         if stage_type == 'test':

@@ -87,12 +87,40 @@ class ReIDHead(BaseModule):
             return self.bnneck(pooled)
         return pooled
 
-    def loss(self, feat_map: torch.Tensor,
-             labels: torch.Tensor) -> Dict[str, torch.Tensor]:
+    def loss(self,
+             feat_map: torch.Tensor,
+             labels: torch.Tensor,
+             soft_target: Optional[torch.Tensor] = None
+             ) -> Dict[str, torch.Tensor]:
+        """Losses; ``soft_target`` (``B x K``) when generated images
+        (``labels == -1``, e.g. SLSR's) are in the batch."""
+        if soft_target is not None:
+            return self._soft_loss(feat_map, labels, soft_target)
         pooled, _, logits = self(feat_map)
         losses = dict(loss_cls=self.loss_cls(logits, labels))
         if self.loss_triplet is not None:
             losses['loss_triplet'] = self.loss_triplet(pooled, labels)
         with torch.no_grad():
             losses['acc'] = (logits.argmax(1) == labels).float().mean()
+        return losses
+
+    def _soft_loss(self, feat_map: torch.Tensor, labels: torch.Tensor,
+                   soft_target: torch.Tensor) -> Dict[str, torch.Tensor]:
+        # Soft-label losses (SoftLabelLoss, SLSRLoss, LSROLoss) also get
+        # the mask of generated images; the metric loss and the accuracy
+        # use the real images only.
+        pooled, _, logits = self(feat_map)
+        real = labels >= 0
+        if getattr(self.loss_cls, 'takes_generated', False):
+            loss_cls = self.loss_cls(logits, soft_target, is_generated=~real)
+        else:
+            loss_cls = self.loss_cls(logits, soft_target)
+        losses = dict(loss_cls=loss_cls)
+        if self.loss_triplet is not None:
+            losses['loss_triplet'] = self.loss_triplet(pooled[real],
+                                                       labels[real])
+        if real.any():
+            with torch.no_grad():
+                losses['acc'] = (logits[real].argmax(1) == labels[real]
+                                 ).float().mean()
         return losses

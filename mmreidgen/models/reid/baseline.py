@@ -84,6 +84,16 @@ class ReIDBaseline(BaseModel):
              data_samples: List[ReIDDataSample]) -> Dict[str, torch.Tensor]:
         labels = torch.stack([s.gt_label for s in data_samples]).to(
             inputs.device)
+        if any('soft_label' in s for s in data_samples):
+            # Generated images (SLSR) carry a target distribution; real
+            # images in the same batch get their one-hot label.
+            soft_target = torch.stack([
+                s.soft_label.float() if 'soft_label' in s else F.one_hot(
+                    s.gt_label, self.num_classes).float()
+                for s in data_samples
+            ]).to(inputs.device)
+            return self.head.loss(
+                self.feature_map(inputs), labels, soft_target=soft_target)
         return self.head.loss(self.feature_map(inputs), labels)
 
     def predict(self, inputs: torch.Tensor,

@@ -1,0 +1,4 @@
+# Ablation "w/o context loss, Eq. (6)" (Table 3 of CR-GAN).
+_base_ = ['./crgan_r18w16_synthmarket2synthduke.py']
+
+model = dict(loss_con=None)

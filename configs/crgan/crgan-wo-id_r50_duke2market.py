@@ -1,0 +1,4 @@
+# Ablation "w/o identity loss, Eq. (7)" (Table 3 of CR-GAN).
+_base_ = ['./crgan_r50_duke2market.py']
+
+model = dict(loss_id=None)

@@ -1,0 +1,12 @@
+# SLSR with a DenseNet-121 on Market-1501 (the paper's second backbone).
+_base_ = [
+    '../_base_/models/baseline_densenet121.py',
+    './_base_/slsr_pipeline_market.py',
+]
+
+model = dict(
+    head=dict(
+        num_classes=751,
+        dropout=0.5,
+        loss_cls=dict(type='CrossEntropyLoss', label_smooth=0.0),
+        loss_triplet=None))

@@ -1,0 +1,17 @@
+# SLSR with a ResNet-50 on Market-1501; the whole pipeline runs with
+#   python tools/train.py configs/slsr/slsr_r50_market.py
+# (see configs/slsr/README.md for the stages and single-stage runs).
+_base_ = [
+    '../_base_/models/baseline_r50.py',
+    './_base_/slsr_pipeline_market.py',
+]
+
+# The baseline of the paper: identity classifier trained with plain
+# cross-entropy (Eq. (6)), no metric loss; dropout 0.5 as the authors'
+# ClassBlock.
+model = dict(
+    head=dict(
+        num_classes=751,
+        dropout=0.5,
+        loss_cls=dict(type='CrossEntropyLoss', label_smooth=0.0),
+        loss_triplet=None))

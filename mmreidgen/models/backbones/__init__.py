@@ -1,0 +1,3 @@
+from .dgnet_appearance_encoder import DGNetAppearanceEncoder
+
+__all__ = ['DGNetAppearanceEncoder']

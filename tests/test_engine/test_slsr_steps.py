@@ -1,0 +1,229 @@
+"""The SLSR pipeline end to end on a tiny synthetic benchmark."""
+import json
+import os
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+from mmengine.config import Config
+
+from mmreidgen.datasets.slsr_generated_dataset import cluster_identity_sets
+from mmreidgen.engine.runner import PipelineRunner
+from mmreidgen.engine.runner.slsr_steps import (
+    SLSRFinetuneStep,
+    SLSRTrainGANStep,
+    format_silhouette_table,
+    silhouette_table,
+    split_evenly,
+)
+from mmreidgen.registry import DATASETS, RUNNERS
+
+
+def tiny_cfg(root, work_dir):
+    pipeline = [
+        dict(type='LoadReIDImage'),
+        dict(type='ReIDResize', scale=(32, 16)),
+        dict(type='PackReIDInputs'),
+    ]
+    data = osp.join(root, 'synthmarket')
+    gan_size = (16, 8)
+    return Config(
+        dict(
+            default_scope='mmreidgen',
+            runner_type='PipelineRunner',
+            work_dir=work_dir,
+            randomness=dict(seed=0),
+            model=dict(
+                type='ReIDBaseline',
+                backbone=dict(
+                    type='mmpretrain.ResNet', depth=18, stem_channels=8,
+                    base_channels=8, out_indices=(3, )),
+                head=dict(type='ReIDHead', in_channels=64, num_classes=8,
+                          loss_cls=dict(type='CrossEntropyLoss'))),
+            train_dataloader=dict(
+                batch_size=8, num_workers=0,
+                sampler=dict(type='DefaultSampler', shuffle=True),
+                dataset=dict(type='Market1501', data_root=data,
+                             subset='train', pipeline=pipeline)),
+            test_dataloader=dict(
+                batch_size=64, num_workers=0,
+                sampler=dict(type='DefaultSampler', shuffle=False),
+                dataset=dict(
+                    type='ConcatDataset',
+                    datasets=[
+                        dict(type='Market1501', data_root=data,
+                             subset=s, pipeline=pipeline)
+                        for s in ('query', 'gallery')
+                    ])),
+            test_evaluator=dict(type='ReIDMetric'),
+            test_cfg=dict(type='TestLoop'),
+            optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
+            train_cfg=dict(type='IterBasedTrainLoop', max_iters=2),
+            default_hooks=dict(
+                logger=dict(type='LoggerHook', interval=1),
+                checkpoint=dict(type='CheckpointHook', interval=100,
+                                by_epoch=False, save_last=True)),
+            log_processor=dict(by_epoch=False),
+            slsr=dict(
+                num_clusters=2,
+                silhouette_ks=(2, 3),
+                feature_batch_size=16,
+                gan=dict(
+                    model=dict(
+                        type='SLSRDCGAN',
+                        generator=dict(
+                            type='SLSRDCGANGenerator', noise_size=8,
+                            output_size=gan_size, base_channels=8,
+                            num_upsamples=2),
+                        discriminator=dict(
+                            type='SLSRDCGANDiscriminator',
+                            input_size=gan_size, base_channels=4,
+                            num_downsamples=2)),
+                    optim_wrapper=dict(
+                        constructor='MultiOptimWrapperConstructor',
+                        generator=dict(optimizer=dict(
+                            type='Adam', lr=2e-4, betas=(0.5, 0.999))),
+                        discriminator=dict(optimizer=dict(
+                            type='Adam', lr=2e-4, betas=(0.5, 0.999)))),
+                    train_cfg=dict(type='IterBasedTrainLoop', max_iters=2),
+                    batch_size=4,
+                    num_workers=0,
+                    pipeline=[
+                        dict(type='LoadReIDImage'),
+                        dict(type='ReIDResize', scale=gan_size),
+                        dict(type='PackReIDInputs'),
+                    ]),
+                num_generated=5,
+                loss_cls=dict(type='SLSRLoss'),
+                finetune=dict(train_cfg=dict(max_iters=2))),
+            stages=[
+                dict(name='stage1_baseline', type='train'),
+                dict(name='stage2_cluster', type='SLSRClusterStep',
+                     checkpoint='{work_dir}/stage1_baseline/final.pth'),
+                dict(name='stage3_gan', type='SLSRTrainGANStep',
+                     cluster_dir='{work_dir}/stage2_cluster'),
+                dict(name='stage4_generate', type='SLSRGenerateStep',
+                     cluster_dir='{work_dir}/stage2_cluster',
+                     gan_dir='{work_dir}/stage3_gan'),
+                dict(name='stage5_finetune', type='SLSRFinetuneStep',
+                     generated_dir='{work_dir}/stage4_generate'),
+                dict(name='stage6_test_rerank', type='test',
+                     cfg=dict(
+                         load_from='{work_dir}/stage5_finetune/final.pth',
+                         test_evaluator=dict(rerank=True))),
+            ]))
+
+
+@pytest.fixture(scope='module')
+def pipeline_dir(synth_root, tmp_path_factory):
+    work_dir = str(tmp_path_factory.mktemp('slsr_pipeline'))
+    PipelineRunner(tiny_cfg(synth_root, work_dir)).train()
+    return work_dir
+
+
+def test_steps_are_registered():
+    for name in ('SLSRClusterStep', 'SLSRTrainGANStep', 'SLSRGenerateStep',
+                 'SLSRFinetuneStep'):
+        assert RUNNERS.get(name) is not None
+
+
+def test_cluster_step_writes_clusters_and_silhouette(pipeline_dir):
+    out = osp.join(pipeline_dir, 'stage2_cluster')
+    with open(osp.join(out, 'clusters.json')) as f:
+        clusters = json.load(f)
+    images = clusters['images']
+    feats = np.load(osp.join(out, 'features.npy'))
+    assert feats.shape == (len(images), 64)  # pooled last stage
+    assert clusters['num_classes'] == 8
+    assert clusters['identities'] == cluster_identity_sets(
+        [i['pid'] for i in images], [i['cluster'] for i in images], 2)
+    assert sorted(set(sum(clusters['identities'], []))) == list(range(8))
+    assert [r['k'] for r in clusters['silhouette']] == [2, 3]
+    assert all(-1 <= r['raw'] <= 1 and -1 <= r['pca'] <= 1
+               for r in clusters['silhouette'])
+    listed = 0
+    for c in range(2):
+        with open(osp.join(out, f'cluster_{c}.txt')) as f:
+            lines = f.read().split('\n')[:-1]
+        assert all(osp.isfile(line.split()[0]) for line in lines)
+        listed += len(lines)
+    assert listed == len(images) == clusters['cluster_sizes'][0] + \
+        clusters['cluster_sizes'][1]
+    assert '| 2 |' in open(osp.join(out, 'silhouette.md')).read()
+
+
+def test_generation_writes_images_and_sparse_labels(pipeline_dir):
+    out = osp.join(pipeline_dir, 'stage4_generate')
+    lines = open(osp.join(out, 'labels.txt')).read().split('\n')[:-1]
+    assert [int(line.split()[1]) for line in lines] == [0, 0, 0, 1, 1]
+    img = cv2.imread(osp.join(out, lines[0].split()[0]))
+    assert img.shape == (16, 8, 3)
+    meta = json.load(open(osp.join(out, 'sparse_labels.json')))
+    clusters = json.load(
+        open(osp.join(pipeline_dir, 'stage2_cluster', 'clusters.json')))
+    assert meta['identities'] == clusters['identities']
+    ds = DATASETS.build(
+        dict(type='SLSRGeneratedDataset', data_root=out, num_classes=8))
+    info = ds.get_data_info(4)
+    q = ds.sparse_labels[info['cluster']]
+    s1 = clusters['identities'][1]
+    assert np.allclose(q[s1], 1 / len(s1)) and np.isclose(q.sum(), 1)
+
+
+def test_finetune_and_test_stages(pipeline_dir):
+    for c in range(2):
+        assert osp.isfile(
+            osp.join(pipeline_dir, 'stage3_gan', f'cluster_{c}',
+                     'final.pth'))
+    assert osp.isfile(
+        osp.join(pipeline_dir, 'stage5_finetune', 'final.pth'))
+    metrics = json.load(
+        open(osp.join(pipeline_dir, 'stage6_test_rerank', 'metrics.json')))
+    assert 0 <= metrics['reid/mAP'] <= 100
+
+
+def test_finetune_config_mixes_real_and_generated(synth_root, pipeline_dir):
+    cfg = PipelineRunner(tiny_cfg(synth_root, pipeline_dir)).stage_config(
+        dict(name='stage5_finetune'))
+    step = SLSRFinetuneStep(cfg, osp.join(pipeline_dir, 'x'),
+                            osp.join(pipeline_dir, 'stage4_generate'))
+    ft = step.train_config()
+    assert ft.model.head.loss_cls.type == 'SLSRLoss'
+    assert ft.train_cfg.max_iters == 2
+    ds = DATASETS.build(ft.train_dataloader.dataset)
+    real = DATASETS.build(cfg.train_dataloader.dataset)
+    assert len(ds) == len(real) + 5
+    assert 'soft_label' in ds[len(real)]['data_samples']
+
+
+def test_gan_step_skips_finished_clusters(synth_root, pipeline_dir):
+    cfg = PipelineRunner(tiny_cfg(synth_root, pipeline_dir)).stage_config(
+        dict(name='stage3_gan'))
+    gan_dir = osp.join(pipeline_dir, 'stage3_gan')
+    finals = [osp.join(gan_dir, f'cluster_{c}', 'final.pth')
+              for c in range(2)]
+    stamps = [os.stat(f).st_mtime_ns for f in finals]
+    SLSRTrainGANStep(cfg, gan_dir,
+                     osp.join(pipeline_dir, 'stage2_cluster')).run()
+    assert [os.stat(f).st_mtime_ns for f in finals] == stamps
+
+
+def test_silhouette_table_separates_obvious_clusters():
+    rng = np.random.default_rng(0)
+    centers = np.array([[0.0, 0], [10, 0], [0, 10]])
+    feats = np.concatenate(
+        [c + 0.1 * rng.standard_normal((30, 2)) for c in centers])
+    rows = silhouette_table(feats, ks=(2, 3, 4), pca_dim=None)
+    best = max(rows, key=lambda r: r['raw'])
+    assert best['k'] == 3 and best['raw'] > 0.9
+    assert 'pca' not in rows[0]
+    table = format_silhouette_table(rows)
+    assert table.splitlines()[2].startswith('| 2 |')
+    with pytest.raises(ValueError, match='lower the k'):
+        silhouette_table(feats[:3], ks=(2, 3))
+
+
+def test_split_evenly():
+    assert split_evenly(12000, 3) == [4000, 4000, 4000]
+    assert split_evenly(5, 3) == [2, 2, 1]

@@ -1,0 +1,215 @@
+"""Swap appearance and structure codes with a trained DG-Net (Figs. 1, 5).
+
+Writes one PNG: a grid whose row i is generated with the appearance code
+of image i and whose column j with the structure code of image j (the
+real images are on the top row and the left column, the diagonal is the
+self-reconstruction), followed by appearance-code interpolation rows
+``G((1 - t) a_k + t a_k+1, s_k)`` for t from 0 to 1 (Fig. 5).
+
+Images are the first query image of ``--num`` different identities of the
+config's test set (or ``--images`` files), resized by the test pipeline.
+
+Examples::
+
+    python tools/misc/dgnet_swap.py configs/dgnet/dgnet_r50_market.py \\
+        work_dirs/dgnet_r50_market/dgnet/final.pth --out swap.png
+    python tools/misc/dgnet_swap.py CONFIG CKPT --out swap.png \\
+        --images a.jpg b.jpg c.jpg --interp-steps 8 --scale 2
+"""
+import argparse
+import os
+import os.path as osp
+from typing import List, Optional, Sequence
+
+import cv2
+import numpy as np
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.dataset import Compose
+from mmengine.runner import load_checkpoint
+
+from mmreidgen.registry import DATASETS, MODELS
+from mmreidgen.utils import (
+    check_cfg_options,
+    register_all_modules,
+    register_safe_globals,
+)
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Swap DG-Net appearance/structure codes into a grid.')
+    parser.add_argument('config', help='DG-Net config file')
+    parser.add_argument('checkpoint', help='DG-Net checkpoint')
+    parser.add_argument('--out', required=True, help='output PNG')
+    parser.add_argument('--num', type=int, default=6,
+                        help='test identities in the grid (default 6)')
+    parser.add_argument('--images', nargs='+', default=None,
+                        help='image files instead of test identities')
+    parser.add_argument('--skip', type=int, default=0,
+                        help='skip the first identities of the test set')
+    parser.add_argument('--interp-steps', type=int, default=6,
+                        help='images per interpolation row (0: none)')
+    parser.add_argument('--scale', type=int, default=1,
+                        help='integer up-scaling of the PNG (nearest)')
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config entries')
+    return parser.parse_args(argv)
+
+
+def dgnet_config(cfg: Config) -> Config:
+    """The stage config whose model is DG-Net (or the config itself)."""
+    if cfg.get('model', {}).get('type') == 'DGNet':
+        return cfg
+    for stage in cfg.get('stages', []):
+        if stage.get('cfg', {}).get('model', {}).get('type') == 'DGNet':
+            merged = cfg.copy()
+            merged.merge_from_dict(stage['cfg'])
+            return merged
+    raise KeyError('no DGNet model in the config (neither `model` nor a '
+                   'stage); pass a configs/dgnet/ config.')
+
+
+def build_model(cfg: Config, checkpoint: str, device: str = 'cpu'):
+    model_cfg = dict(cfg.model)
+    model_cfg['teacher_ckpt'] = None  # the checkpoint holds the teacher
+    model = MODELS.build(model_cfg)
+    register_safe_globals()
+    load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+    return model.to(device).eval()
+
+
+def test_pipeline(cfg: Config) -> List[dict]:
+    dataset = cfg.test_dataloader.dataset
+    if dataset.get('type') == 'ConcatDataset':
+        dataset = dataset.datasets[0]
+    return dataset.pipeline
+
+
+def load_images(cfg: Config,
+                paths: Optional[Sequence[str]] = None,
+                num: int = 6,
+                skip: int = 0) -> List[dict]:
+    """Packed test-pipeline results of the chosen images."""
+    pipeline = Compose(test_pipeline(cfg))
+    if paths:
+        return [pipeline(dict(img_path=p)) for p in paths]
+    dataset_cfg = cfg.test_dataloader.dataset
+    query = dataset_cfg.datasets[0] if dataset_cfg.get(
+        'type') == 'ConcatDataset' else dataset_cfg
+    dataset = DATASETS.build(query)
+    chosen, seen = [], set()
+    for idx in range(len(dataset)):
+        pid = dataset.get_data_info(idx)['pid']
+        if pid in seen:
+            continue
+        seen.add(pid)
+        if len(seen) > skip:
+            chosen.append(dataset[idx])
+        if len(chosen) == num:
+            break
+    return chosen
+
+
+def to_uint8(model, images: torch.Tensor) -> np.ndarray:
+    """Normalised RGB ``BxCxHxW`` to uint8 RGB ``BxHxWxC``."""
+    rgb = model.data_preprocessor.denormalize(images)
+    return rgb.clamp(0, 255).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+
+
+@torch.no_grad()
+def swap_grid(model, images: torch.Tensor) -> np.ndarray:
+    """``(N + 1) x (N + 1)`` tiles: cell (i, j) = G(a_i, s_j)."""
+    num, _, height, width = images.shape
+    codes, structures = model.encode(images)
+    real = to_uint8(model, images)
+    grid = np.full(((num + 1) * height, (num + 1) * width, 3), 255,
+                   dtype=np.uint8)
+    for j in range(num):
+        grid[:height, (j + 1) * width:(j + 2) * width] = real[j]
+    for i in range(num):
+        row = model.decode(codes[i:i + 1].expand(num, -1), structures)
+        top = (i + 1) * height
+        grid[top:top + height, :width] = real[i]
+        for j, tile in enumerate(to_uint8(model, row)):
+            grid[top:top + height, (j + 1) * width:(j + 2) * width] = tile
+    return grid
+
+
+@torch.no_grad()
+def interpolation_rows(model, images: torch.Tensor,
+                       steps: int) -> np.ndarray:
+    """One row per consecutive pair (k, k + 1): real a_k, then
+    ``G((1 - t) a_k + t a_k+1, s_k)`` for ``steps`` values of t, then real
+    a_k+1."""
+    num, _, height, width = images.shape
+    codes, structures = model.encode(images)
+    real = to_uint8(model, images)
+    weights = torch.linspace(0, 1, steps).tolist()
+    rows = []
+    for k in range(0, num - 1, 2):
+        mixed = model.decoder.interpolate_codes(codes[k], codes[k + 1],
+                                                weights)
+        tiles = to_uint8(
+            model, model.decode(mixed, structures[k:k + 1].expand(
+                steps, -1, -1, -1)))
+        row = np.full((height, (steps + 2) * width, 3), 255, np.uint8)
+        row[:, :width] = real[k]
+        for t, tile in enumerate(tiles):
+            row[:, (t + 1) * width:(t + 2) * width] = tile
+        row[:, (steps + 1) * width:] = real[k + 1]
+        rows.append(row)
+    return np.concatenate(rows, 0) if rows else np.zeros(
+        (0, (steps + 2) * width, 3), np.uint8)
+
+
+def compose(grid: np.ndarray, interp: np.ndarray, gap: int = 4) -> np.ndarray:
+    """Stack the grid and the interpolation rows, centred, on white."""
+    width = max(grid.shape[1], interp.shape[1])
+    parts = [grid] if not len(interp) else [grid, None, interp]
+    out = []
+    for part in parts:
+        if part is None:
+            out.append(np.full((gap, width, 3), 255, np.uint8))
+            continue
+        pad = width - part.shape[1]
+        out.append(
+            np.pad(part, ((0, 0), (pad // 2, pad - pad // 2), (0, 0)),
+                   constant_values=255))
+    return np.concatenate(out, 0)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> str:
+    args = parse_args(argv)
+    register_all_modules()
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        check_cfg_options(cfg, args.cfg_options)
+        cfg.merge_from_dict(args.cfg_options)
+    cfg = dgnet_config(cfg)
+    model = build_model(cfg, args.checkpoint, args.device)
+    packed = load_images(cfg, args.images, args.num, args.skip)
+    if len(packed) < 2:
+        raise ValueError(
+            f'need at least 2 images, got {len(packed)}; pass --images or '
+            'a larger --num.')
+    data = model.data_preprocessor(
+        dict(inputs=[p['inputs'] for p in packed],
+             data_samples=[p['data_samples'] for p in packed]), False)
+    images = data['inputs']
+    canvas = compose(
+        swap_grid(model, images),
+        interpolation_rows(model, images, args.interp_steps)
+        if args.interp_steps > 0 else np.zeros((0, 1, 3), np.uint8))
+    if args.scale > 1:
+        canvas = np.repeat(np.repeat(canvas, args.scale, 0), args.scale, 1)
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+    cv2.imwrite(args.out, cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR))
+    print(f'wrote {args.out} ({canvas.shape[1]}x{canvas.shape[0]})')
+    return args.out
+
+
+if __name__ == '__main__':
+    main()
