@@ -55,9 +55,9 @@ model = dict(
         head=dict(in_channels=128, num_classes=num_source_ids)))
 
 # ---------------------------------------------------------------- stages
-pretrain_iters = 1200
-gan_iters = 1500
-finetune_iters = 600
+pretrain_iters = 800
+gan_iters = 800
+finetune_iters = 500
 
 
 def _adam(lr=2e-4):

@@ -4,7 +4,7 @@
 _base_ = ['./crgan_r18w16_synthmarket2synthduke.py']
 
 model = dict(finetune_cfg=dict(renderer='cut_paste'))
-finetune_iters = 600  # as stage III of the synthetic CR-GAN
+finetune_iters = 500  # as stage III of the synthetic CR-GAN
 stage3_cutpaste = dict(
     name='stage3_finetune', type='train',
     cfg=dict(

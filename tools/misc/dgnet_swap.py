@@ -206,7 +206,8 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     if args.scale > 1:
         canvas = np.repeat(np.repeat(canvas, args.scale, 0), args.scale, 1)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    cv2.imwrite(args.out, cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR))
+    cv2.imwrite(args.out, cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR),
+                [cv2.IMWRITE_PNG_COMPRESSION, 9])
     print(f'wrote {args.out} ({canvas.shape[1]}x{canvas.shape[0]})')
     return args.out
 

@@ -184,13 +184,25 @@ def render_folder(renderer: PairRenderer, out: str, num: int,
             cv2.imwrite(
                 osp.join(out, 'grids', f'grid_{start // batch_size}.png'),
                 cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
-        for _ in s:
-            bar.update()
+        bar.update(len(s))
     return paths
 
 
+def luminance(images: torch.Tensor) -> torch.Tensor:
+    """``Nx1xHxW`` luma (BT.601) of RGB images in [0, 1]."""
+    weights = images.new_tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+    return (images * weights).sum(1, keepdim=True)
+
+
+def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> float:
+    """Mean of ``Nx1xHxW`` values over the pixels where mask is 1."""
+    return float((values * mask).sum() / mask.sum().clamp(min=1))
+
+
 def measure(renderer: PairRenderer, args: argparse.Namespace) -> Dict:
-    """Diversity (DSSIM, L1, LPIPS) and FID of renderings vs real data."""
+    """Diversity (DSSIM, L1, LPIPS) and FID of renderings vs real data,
+    the mean context mask on the person and the background, and the
+    person's luminance in renderings and real images."""
     from mmreidgen.evaluation.functional.diversity import (
         LPIPS,
         conditional_diversity,
@@ -205,28 +217,45 @@ def measure(renderer: PairRenderer, args: argparse.Namespace) -> Dict:
     n_src = min(args.num_sources, len(renderer.source))
     sources = rng.choice(len(renderer.source), n_src, replace=False)
     guided = []  # guided[k]: the n_src sources with the k-th guides
+    src_masks, ctx_masks = [], []
     for _ in range(args.num_guides):
         targets = rng.integers(0, len(renderer.target), n_src)
-        fakes = [
-            to_unit(renderer(sources[i:i + args.batch_size],
-                             targets[i:i + args.batch_size])['out']['fake'])
-            for i in range(0, n_src, args.batch_size)
-        ]
+        fakes = []
+        for i in range(0, n_src, args.batch_size):
+            res = renderer(sources[i:i + args.batch_size],
+                           targets[i:i + args.batch_size])
+            fakes.append(to_unit(res['out']['fake']))
+            src_masks.append(res['batch']['source_mask'])
+            ctx_masks.append(res['out']['context_mask'])
         guided.append(torch.cat(fakes))
 
     n_real = min(len(renderer.source), len(renderer.target), 500)
-    real_src, real_tgt = [], []
+    real_src, real_tgt, real_src_mask, real_tgt_mask = [], [], [], []
     for i in range(0, n_real, args.batch_size):
         idx = np.arange(i, min(i + args.batch_size, n_real))
         batch = renderer.load(idx, idx)
         real_src.append(to_unit(batch['source']))
         real_tgt.append(to_unit(batch['target']))
+        real_src_mask.append(batch['source_mask'])
+        real_tgt_mask.append(batch['target_mask'])
     real_src, real_tgt = torch.cat(real_src), torch.cat(real_tgt)
     fake_all = torch.cat(guided)
+    src_masks, ctx_masks = torch.cat(src_masks), torch.cat(ctx_masks)
     lpips = None
     if args.lpips_alexnet and args.lpips_lin:
         lpips = LPIPS(args.lpips_alexnet, args.lpips_lin)
-    metrics = {}
+    metrics = {
+        # How much of the person / background G re-renders (mean X_C).
+        'context_mask/person': masked_mean(ctx_masks, src_masks),
+        'context_mask/background': masked_mean(ctx_masks, 1 - src_masks),
+        # Photometry of the person: renderings vs real source and target.
+        'person_luminance/rendered': masked_mean(
+            luminance(fake_all), src_masks),
+        'person_luminance/source': masked_mean(
+            luminance(real_src), torch.cat(real_src_mask)),
+        'person_luminance/target': masked_mean(
+            luminance(real_tgt), torch.cat(real_tgt_mask)),
+    }
     for metric in ['dssim', 'l1'] + (['lpips'] if lpips else []):
         metrics[f'{metric}/conditional_diversity'] = conditional_diversity(
             guided, metric, lpips)

@@ -158,6 +158,9 @@ def test_render_tool(pipeline, tmp_path):
     assert set(metrics) >= {'dssim/conditional_diversity',
                             'dssim/set_diversity', 'l1/set_diversity',
                             'dssim/source_target_set_diversity'}
+    assert {'context_mask/person', 'context_mask/background',
+            'person_luminance/rendered', 'person_luminance/source',
+            'person_luminance/target'} <= set(metrics)
     assert all(0 <= v <= 1 for v in metrics.values())
     with open(osp.join(out, 'metrics.json')) as f:
         assert json.load(f) == pytest.approx(metrics)

@@ -5,6 +5,14 @@ import torch
 from mmreidgen.registry import MODELS
 
 
+@pytest.fixture(autouse=True, scope='module')
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def test_domain_discriminator_patchgan():
     d = MODELS.build(dict(type='CRGANDomainDiscriminator', base_channels=8))
     out = d(torch.rand(2, 3, 64, 32))

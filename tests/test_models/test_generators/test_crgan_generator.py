@@ -11,6 +11,14 @@ from mmreidgen.models.generators.crgan_generator import (
 from mmreidgen.registry import MODELS
 
 
+@pytest.fixture(autouse=True, scope='module')
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def build(**kwargs):
     cfg = dict(type='CRGANGenerator', img_size=(64, 32), base_channels=4)
     cfg.update(kwargs)

@@ -34,7 +34,9 @@ def test_full_size_image_and_parameters():
     assert decoder_params() == 1455555 + 8 * 1443072
     assert sum(p.numel() for p in dec.parameters()) == decoder_params()
     assert dec.num_adain_params() == 2 * 2 * 128 * 4
-    params = dec.adain_params(torch.randn(1, 8192))
+    code = torch.randn(1, 8192)
+    assert dec(code, torch.randn(1, 128, 64, 32)).shape == (1, 3, 256, 128)
+    params = dec.adain_params(code)
     assert len(params) == 4
     assert all(w.shape == (1, 128) and b.shape == (1, 128)
                for pair in params for w, b in pair)

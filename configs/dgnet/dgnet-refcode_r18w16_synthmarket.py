@@ -1,0 +1,25 @@
+# Small CPU version of dgnet-refcode_r50_market.py: dgnet_r18w16_synthmarket.py
+# with the reference code's behaviour (detached appearance code, frozen
+# re-encoders, fine head on real images, teacher BN on batch statistics,
+# LSGAN x2, cycle loss, code and cycle losses ramped with the re-id ones).
+_base_ = ['./dgnet_r18w16_synthmarket.py']
+
+dgnet = _base_.dgnet
+dgnet.update(
+    detach_appearance_code=True,
+    reencode='frozen',
+    structure_live_prob=0.5,
+    fine_on_real=True,
+    teacher_bn='train',
+    loss_adv=dict(type='LSGANLoss', loss_weight=2.0),
+    loss_cycle=dict(type='DGNetReconLoss', loss_weight=2.0))
+scale = _base_.scale
+dgnet_stage = _base_.dgnet_stage
+dgnet_stage.cfg.model = dgnet
+dgnet_stage.cfg.custom_hooks[-1].ramps = dict(
+    prim=(int(30000 * scale), int(34000 * scale)),
+    fine=(int(30000 * scale), int(34000 * scale)),
+    code_app=(int(30000 * scale), int(32000 * scale)),
+    code_struct=(int(30000 * scale), int(32000 * scale)),
+    cycle=(int(30000 * scale), int(34000 * scale)))
+stages = [_base_.teacher_stage, dgnet_stage, *_base_.test_stages]
