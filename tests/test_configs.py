@@ -90,3 +90,27 @@ def test_config_trains_one_iteration(config, synth_root, tmp_path):
     runner.train()
     assert runner.iter == 1
     assert osp.isfile(osp.join(str(tmp_path), 'iter_1.pth'))
+
+
+def dataset_dicts(node):
+    """Every dataset config (a dict with a ``data_root``) inside ``node``."""
+    if isinstance(node, dict):
+        if 'data_root' in node and 'type' in node:
+            yield node
+        for value in node.values():
+            yield from dataset_dicts(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from dataset_dicts(value)
+
+
+@pytest.mark.parametrize('config', CONFIGS)
+def test_config_dataset_arguments_are_accepted(config):
+    """A misspelt dataset argument fails here, not on the user's data."""
+    from mmreidgen.registry import DATASETS
+    cfg = Config.fromfile(osp.join(REPO, config)).to_dict()
+    found = list(dataset_dicts(cfg))
+    for ds in found:
+        ds = dict(copy.deepcopy(ds), lazy_init=True)
+        ds.pop('pipeline', None)
+        DATASETS.build(ds)  # raises TypeError on an unknown argument

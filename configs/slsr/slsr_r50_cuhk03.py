@@ -4,7 +4,7 @@ _base_ = ['./slsr_r50_market.py']
 
 dataset_type = 'CUHK03'
 data_root = 'data/cuhk03'
-cuhk03_args = dict(image_type='detected', protocol='classic', split_id=0)
+cuhk03_args = dict(image_set='detected', protocol='classic', split_id=0)
 train_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root, **cuhk03_args))
 test_dataloader = dict(

@@ -3,7 +3,7 @@ _base_ = ['./market1501.py']
 
 dataset_type = 'CUHK03'
 data_root = 'data/cuhk03'
-cuhk03_args = dict(image_type='detected', protocol='new')
+cuhk03_args = dict(image_set='detected', protocol='new')
 
 train_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root, **cuhk03_args))

@@ -11,6 +11,7 @@ from typing import Dict, List, Optional, Union
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapperDict
 
 from mmreidgen.registry import MODELS
@@ -206,15 +207,10 @@ class CRGAN(BaseGAN):
     def num_generator_steps(self, cur_iter: int) -> int:
         """One generator step in the first half, then
         ``second_half_generator_steps`` (Sec. 4.1)."""
-        max_iters = self._message_hub_info('max_iters')
+        max_iters = MessageHub.get_current_instance().get_info('max_iters')
         if max_iters and cur_iter >= max_iters // 2:
             return self.gan_cfg['second_half_generator_steps']
         return self.generator_steps
-
-    @staticmethod
-    def _message_hub_info(key: str):
-        from mmengine.logging import MessageHub
-        return MessageHub.get_current_instance().get_info(key)
 
     # -- data -------------------------------------------------------------
     def _norm_stats(self, like: torch.Tensor):
