@@ -28,6 +28,10 @@ def parse_args():
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
+    parser.add_argument(
+        '--channels-last',
+        action='store_true',
+        help='channels-last memory format for the model and inputs')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -61,6 +65,9 @@ def main():
     if all(h.get('type') != 'CheckpointCheckHook' for h in hooks):
         cfg.custom_hooks = hooks + [
             dict(type='CheckpointCheckHook', on_load=True)]
+    if args.channels_last:
+        cfg.custom_hooks = list(cfg.custom_hooks) + [
+            dict(type='ChannelsLastHook')]
     if 'runner_type' in cfg:
         from mmreidgen.registry import RUNNERS
         runner = RUNNERS.build(cfg)

@@ -34,6 +34,10 @@ def parse_args():
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
+    parser.add_argument(
+        '--channels-last',
+        action='store_true',
+        help='channels-last memory format for the model and inputs')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -90,6 +94,8 @@ def build_config(args) -> Config:
         enable_amp(cfg)
     # Resuming from a checkpoint of another model fails with one message.
     add_custom_hook(cfg, dict(type='CheckpointCheckHook', on_resume=True))
+    if args.channels_last:
+        add_custom_hook(cfg, dict(type='ChannelsLastHook'))
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None

@@ -77,8 +77,11 @@ model = dict(
     generator=dict(
         type='CRGANGenerator', img_size=img_scale, base_channels=64,
         max_levels=7, dual_condition=True),
+    # Linear patch scores for LSGAN; Table 9's sigmoid (output_act=
+    # 'sigmoid') saturates and stops G's adversarial gradient (README.md).
     discriminator=dict(
-        type='CRGANDomainDiscriminator', base_channels=128, noise_std=0.1),
+        type='CRGANDomainDiscriminator', base_channels=128, noise_std=0.1,
+        output_act=None),
     camera_discriminator=dict(
         type='CRGANCameraDiscriminator', num_classes=num_target_cameras,
         base_channels=64),

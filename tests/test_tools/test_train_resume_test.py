@@ -5,7 +5,6 @@ import os.path as osp
 import subprocess
 import sys
 
-import pytest
 import torch
 
 from mmreidgen.utils.safe_load import safe_globals

@@ -1,9 +1,10 @@
+from .channels_last_hook import ChannelsLastHook
 from .checkpoint_check_hook import CheckpointCheckHook
 from .crgan_visualization_hook import GANImageGridHook
 from .dgnet_loss_ramp_hook import DGNetLossRampHook
 from .loss_guard_hook import LossDivergedError, LossGuardHook
 
 __all__ = [
-    'CheckpointCheckHook', 'GANImageGridHook', 'LossGuardHook',
-    'LossDivergedError', 'DGNetLossRampHook'
+    'ChannelsLastHook', 'CheckpointCheckHook', 'GANImageGridHook',
+    'LossGuardHook', 'LossDivergedError', 'DGNetLossRampHook'
 ]

@@ -18,15 +18,26 @@ class ReIDDataPreprocessor(ImgDataPreprocessor):
         mean (sequence[float]): RGB mean. Defaults to ImageNet's.
         std (sequence[float]): RGB std. Defaults to ImageNet's.
         bgr_to_rgb (bool): Defaults to True (images are loaded as BGR).
+        channels_last (bool): Return inputs in channels-last memory
+            format (see ``ChannelsLastHook``). Defaults to False.
     """
 
     def __init__(self,
                  mean: Sequence[float] = (123.675, 116.28, 103.53),
                  std: Sequence[float] = (58.395, 57.12, 57.375),
                  bgr_to_rgb: bool = True,
+                 channels_last: bool = False,
                  **kwargs) -> None:
         super().__init__(
             mean=mean, std=std, bgr_to_rgb=bgr_to_rgb, **kwargs)
+        self.channels_last = channels_last
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        data = super().forward(data, training)
+        if self.channels_last and data['inputs'].dim() == 4:
+            data['inputs'] = data['inputs'].contiguous(
+                memory_format=torch.channels_last)
+        return data
 
     def denormalize(self, inputs: torch.Tensor) -> torch.Tensor:
         """Map normalised RGB tensors back to [0, 255] RGB."""

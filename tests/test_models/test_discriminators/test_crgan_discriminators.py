@@ -18,14 +18,17 @@ def test_domain_discriminator_patchgan():
     out = d(torch.rand(2, 3, 64, 32))
     # Two stride-2 convs, then three stride-1 4x4 convs: a patch map.
     assert out.shape == (2, 1, 13, 5)
-    assert 0 <= out.min() and out.max() <= 1  # Table 9's sigmoid
+    # Linear LSGAN scores by default; Table 9's sigmoid on request.
+    assert not any(isinstance(m, torch.nn.Sigmoid) for m in d.modules())
     full = MODELS.build(dict(type='CRGANDomainDiscriminator'))
     widths = [m.out_channels for m in full.modules()
               if isinstance(m, torch.nn.Conv2d)]
     assert widths == [128, 256, 512, 512, 1]
-    raw = MODELS.build(dict(type='CRGANDomainDiscriminator', base_channels=8,
-                            output_act=None))
-    assert not any(isinstance(m, torch.nn.Sigmoid) for m in raw.modules())
+    sig = MODELS.build(dict(type='CRGANDomainDiscriminator', base_channels=8,
+                            output_act='sigmoid'))
+    assert isinstance(sig.model[-1], torch.nn.Sigmoid)
+    scores = sig(torch.rand(2, 3, 64, 32))
+    assert 0 <= scores.min() and scores.max() <= 1
 
 
 def test_domain_discriminator_noise_only_in_training():
