@@ -38,6 +38,14 @@ def atomic_copy(src: str, dst: str) -> None:
     os.replace(tmp, dst)
 
 
+def without_training(cfg: Config) -> Config:
+    """Drop the training keys: mmengine wants all or none of them."""
+    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper',
+                'param_scheduler'):
+        cfg[key] = None
+    return cfg
+
+
 @RUNNERS.register_module()
 class PipelineRunner:
     """Run ``cfg.stages`` in order; each stage in ``<work_dir>/<name>``.
@@ -138,7 +146,7 @@ class PipelineRunner:
             atomic_copy(last, osp.join(cfg.work_dir, 'final.pth'))
             return None
         if stage_type == 'test':
-            metrics = Runner.from_cfg(cfg).test()
+            metrics = Runner.from_cfg(without_training(cfg)).test()
             out = {k: float(v) for k, v in metrics.items()}
             with open(osp.join(cfg.work_dir, 'metrics.json'), 'w') as f:
                 json.dump(out, f, indent=2)
@@ -167,4 +175,4 @@ class PipelineRunner:
         cfg = self.stage_config(stage)
         cfg.load_from = self.cfg.get('load_from')
         cfg.work_dir = osp.join(self.work_dir, 'test')
-        return Runner.from_cfg(cfg).test()
+        return Runner.from_cfg(without_training(cfg)).test()
