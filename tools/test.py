@@ -8,7 +8,11 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmreidgen.engine.dist import setup_cpu_distributed
-from mmreidgen.utils import check_cfg_options, register_all_modules
+from mmreidgen.utils import (
+    cap_num_workers,
+    check_cfg_options,
+    register_all_modules,
+)
 
 
 def parse_args():
@@ -58,6 +62,7 @@ def main():
             'a .pth file written by tools/train.py (e.g. '
             f'{cfg.work_dir}/iter_N.pth).')
     cfg.load_from = args.checkpoint
+    cap_num_workers(cfg)
     setup_cpu_distributed(cfg, args.launcher)
     # mmengine loads non-strictly; a checkpoint of another model or with
     # another number of classes must fail with one message instead.

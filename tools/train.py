@@ -8,7 +8,11 @@ from mmengine.runner import Runner
 
 from mmreidgen.engine import find_resumable_checkpoint
 from mmreidgen.engine.dist import setup_cpu_distributed
-from mmreidgen.utils import check_cfg_options, register_all_modules
+from mmreidgen.utils import (
+    cap_num_workers,
+    check_cfg_options,
+    register_all_modules,
+)
 
 
 def parse_args():
@@ -90,6 +94,7 @@ def build_config(args) -> Config:
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
+    cap_num_workers(cfg)
     if args.amp:
         enable_amp(cfg)
     # Resuming from a checkpoint of another model fails with one message.

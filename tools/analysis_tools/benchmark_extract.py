@@ -25,7 +25,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmreidgen.registry import MODELS
-from mmreidgen.utils import register_all_modules
+from mmreidgen.utils import cap_num_workers, register_all_modules
 
 
 def parse_args():
@@ -36,7 +36,8 @@ def parse_args():
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--num-batches', type=int, default=8)
     parser.add_argument('--num-workers', type=int, default=None,
-                        help='default: the config value')
+                        help='default: the config value, capped at the '
+                        'number of CPU cores as tools/test.py does')
     parser.add_argument('--device', default='cuda'
                         if torch.cuda.is_available() else 'cpu')
     return parser.parse_args()
@@ -81,6 +82,7 @@ def main():
     register_all_modules()
     cfg = Config.fromfile(args.config)
     cfg.model.backbone.init_cfg = None
+    cap_num_workers(cfg)  # as tools/test.py does
     model = MODELS.build(cfg.model).to(args.device).eval()
 
     loader_cfg = cfg.test_dataloader

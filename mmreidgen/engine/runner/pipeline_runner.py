@@ -12,6 +12,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from mmreidgen.registry import RUNNERS
+from mmreidgen.utils.config_check import cap_num_workers
 
 from ..checkpoint import find_resumable_checkpoint
 
@@ -106,6 +107,7 @@ class PipelineRunner:
         overrides = _substitute(
             copy.deepcopy(stage.get('cfg', {})), {'work_dir': self.work_dir})
         cfg.merge_from_dict(overrides)
+        cap_num_workers(cfg)
         cfg.work_dir = self.stage_dir(stage['name'])
         cfg.experiment_name = f"{stage['name']}_{time.strftime('%H%M%S')}"
         return cfg
