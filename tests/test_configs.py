@@ -15,26 +15,13 @@ from mmengine.runner import Runner
 
 from mmreidgen.engine.runner import PipelineRunner
 from mmreidgen.registry import MODELS
+from mmreidgen.utils import drop_pretrained
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
     osp.relpath(p, REPO)
     for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
                        recursive=True) if '_base_' not in p)
-
-
-def no_pretrained(node):
-    """Drop ImageNet ``Pretrained`` inits: nothing downloads in tests."""
-    if isinstance(node, dict):
-        init = node.get('init_cfg')
-        if isinstance(init, dict) and init.get('type') == 'Pretrained':
-            node['init_cfg'] = None
-        for value in node.values():
-            no_pretrained(value)
-    elif isinstance(node, list):
-        for value in node:
-            no_pretrained(value)
-    return node
 
 
 def stage_models(cfg: Config) -> list:
@@ -56,7 +43,7 @@ def test_configs_found():
 def test_config_builds(config):
     cfg = Config.fromfile(osp.join(REPO, config))
     for model_cfg in stage_models(cfg):
-        model = MODELS.build(no_pretrained(copy.deepcopy(model_cfg)))
+        model = MODELS.build(drop_pretrained(copy.deepcopy(model_cfg)))
         assert sum(p.numel() for p in model.parameters()) > 0
 
 
@@ -70,7 +57,7 @@ SINGLE_STAGE = [
 @pytest.mark.parametrize('config', SINGLE_STAGE)
 def test_config_trains_one_iteration(config, synth_root, tmp_path):
     cfg = Config.fromfile(osp.join(REPO, config))
-    no_pretrained(cfg._cfg_dict)
+    drop_pretrained(cfg._cfg_dict)
     root = osp.join(synth_root, 'synthmarket')
     loader = cfg.train_dataloader
     loader.update(batch_size=4, num_workers=0, persistent_workers=False)

@@ -76,3 +76,22 @@ def cap_num_workers(cfg: Config) -> None:
             f'{key}.num_workers={loader["num_workers"]} is more than the '
             f'{cores} CPU cores; using {cores}.', logger='current')
         loader['num_workers'] = cores
+
+
+def drop_pretrained(node):
+    """Set every ``init_cfg=dict(type='Pretrained', ...)`` inside ``node``
+    to None, in place, and return ``node``.
+
+    Used by tests and benchmarks that build full-size configs without the
+    ImageNet weight files (nothing is downloaded).
+    """
+    if isinstance(node, dict):
+        init = node.get('init_cfg')
+        if isinstance(init, dict) and init.get('type') == 'Pretrained':
+            node['init_cfg'] = None
+        for value in node.values():
+            drop_pretrained(value)
+    elif isinstance(node, list):
+        for value in node:
+            drop_pretrained(value)
+    return node

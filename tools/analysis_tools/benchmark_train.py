@@ -31,7 +31,7 @@ from mmreidgen.engine.runner import PipelineRunner
 from mmreidgen.models.algorithms import set_requires_grad
 from mmreidgen.registry import MODELS
 from mmreidgen.structures import ReIDDataSample
-from mmreidgen.utils import register_all_modules
+from mmreidgen.utils import drop_pretrained, register_all_modules
 
 
 def parse_args():
@@ -48,19 +48,12 @@ def parse_args():
     return parser.parse_args()
 
 
-def no_pretrained(node):
-    if isinstance(node, dict):
-        init = node.get('init_cfg')
-        if isinstance(init, dict) and init.get('type') == 'Pretrained':
-            node['init_cfg'] = None
-        if 'teacher_ckpt' in node:
-            node['teacher_ckpt'] = None
-        for value in node.values():
-            no_pretrained(value)
-    elif isinstance(node, list):
-        for value in node:
-            no_pretrained(value)
-    return node
+def no_pretrained(model_cfg: dict) -> dict:
+    """No ImageNet weights and no DG-Net teacher file: random init."""
+    drop_pretrained(model_cfg)
+    if 'teacher_ckpt' in model_cfg:
+        model_cfg['teacher_ckpt'] = None
+    return model_cfg
 
 
 def stage_cfg(config: str, name: str) -> Config:
