@@ -11,6 +11,7 @@ from mmreidgen.engine.dist import setup_cpu_distributed
 from mmreidgen.utils import (
     cap_num_workers,
     check_cfg_options,
+    enable_amp,
     register_all_modules,
 )
 
@@ -27,7 +28,16 @@ def parse_args():
         help='resume from this checkpoint, or, with no value, from the '
         'latest checkpoint in the work dir')
     parser.add_argument(
-        '--amp', action='store_true', help='mixed-precision training')
+        '--amp',
+        action='store_true',
+        help='mixed-precision training: float16 with dynamic loss scaling '
+        'on GPU, bfloat16 autocast on CPU (see --amp-dtype)')
+    parser.add_argument(
+        '--amp-dtype',
+        choices=['float16', 'bfloat16'],
+        default=None,
+        help='autocast dtype of --amp; default float16 on GPU, bfloat16 on '
+        'CPU. bfloat16 needs no loss scaling (and is what DG-Net accepts)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -49,33 +59,6 @@ def parse_args():
     return args
 
 
-def enable_amp(cfg: Config) -> None:
-    """Switch every optim wrapper of ``cfg`` to mixed precision.
-
-    On GPU: mmengine's ``AmpOptimWrapper`` (float16, dynamic loss scale).
-    On CPU: ``CPUAmpOptimWrapper`` (bfloat16 autocast), because
-    ``AmpOptimWrapper`` requires CUDA.
-    """
-    import torch
-    on_gpu = torch.cuda.is_available()
-    configs = [cfg.optim_wrapper] if 'optim_wrapper' in cfg else []
-    configs += [
-        stage['cfg']['optim_wrapper'] for stage in cfg.get('stages', [])
-        if 'optim_wrapper' in stage.get('cfg', {})
-    ]
-    for wrappers in configs:
-        if 'optimizer' in wrappers or 'type' in wrappers:
-            wrappers = {'': wrappers}
-        for wrapper in wrappers.values():
-            if wrapper.get('type', 'OptimWrapper') != 'OptimWrapper':
-                continue
-            if on_gpu:
-                wrapper['type'] = 'AmpOptimWrapper'
-                wrapper.setdefault('loss_scale', 'dynamic')
-            else:
-                wrapper['type'] = 'CPUAmpOptimWrapper'
-
-
 def add_custom_hook(cfg: Config, hook: dict) -> None:
     """Append ``hook`` to ``cfg.custom_hooks`` unless its type is there."""
     hooks = list(cfg.get('custom_hooks', None) or [])
@@ -95,8 +78,11 @@ def build_config(args) -> Config:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     cap_num_workers(cfg)
+    if args.amp_dtype is not None and not args.amp:
+        raise SystemExit('--amp-dtype only takes effect with --amp; add '
+                         '--amp.')
     if args.amp:
-        enable_amp(cfg)
+        enable_amp(cfg, args.amp_dtype)
     # Resuming from a checkpoint of another model fails with one message.
     add_custom_hook(cfg, dict(type='CheckpointCheckHook', on_resume=True))
     if args.channels_last:

@@ -1,7 +1,8 @@
 """Checks that turn config mistakes into one clear message."""
 import difflib
-from typing import Iterable
+from typing import Iterable, Optional
 
+import torch
 from mmengine.config import Config, ConfigDict
 
 
@@ -95,3 +96,50 @@ def drop_pretrained(node):
         for value in node:
             drop_pretrained(value)
     return node
+
+
+def enable_amp(cfg: Config, dtype: Optional[str] = None) -> None:
+    """Switch every plain optim wrapper of ``cfg`` to mixed precision.
+
+    float16 on GPU: mmengine's ``AmpOptimWrapper`` (dynamic loss scale).
+    bfloat16, the CPU default: ``AutocastOptimWrapper`` (autocast on the
+    model's device, no loss scaling), because ``AmpOptimWrapper`` requires
+    CUDA and DG-Net's joint step cannot use a loss scaler. Single wrappers,
+    ``MultiOptimWrapperConstructor`` dicts and the stages of pipeline
+    configs are all switched; wrappers with a non-default ``type`` are left
+    alone.
+
+    Args:
+        cfg (Config): The config, changed in place.
+        dtype (str, optional): ``'float16'`` or ``'bfloat16'``. Defaults to
+            None: float16 on GPU, bfloat16 on CPU.
+    """
+    on_gpu = torch.cuda.is_available()
+    dtype = dtype or ('float16' if on_gpu else 'bfloat16')
+    if dtype == 'float16' and not on_gpu:
+        raise ValueError(
+            '--amp-dtype float16 needs a GPU (loss-scaled float16 autocast '
+            'is CUDA-only in mmengine); use --amp-dtype bfloat16 on CPU.')
+    configs = [cfg.optim_wrapper] if 'optim_wrapper' in cfg else []
+    configs += [
+        stage['cfg']['optim_wrapper'] for stage in cfg.get('stages', [])
+        if 'optim_wrapper' in stage.get('cfg', {})
+    ]
+    for wrappers in configs:
+        if 'constructor' in wrappers and 'optimizer' not in wrappers:
+            # {sub-module: wrapper cfg} for MultiOptimWrapperConstructor.
+            wrappers = {
+                k: v
+                for k, v in wrappers.items() if isinstance(v, dict)
+            }
+        else:
+            wrappers = {'': wrappers}
+        for wrapper in wrappers.values():
+            if wrapper.get('type', 'OptimWrapper') != 'OptimWrapper':
+                continue
+            if dtype == 'float16':
+                wrapper['type'] = 'AmpOptimWrapper'
+                wrapper.setdefault('loss_scale', 'dynamic')
+            else:
+                wrapper['type'] = 'AutocastOptimWrapper'
+                wrapper['dtype'] = 'bfloat16'

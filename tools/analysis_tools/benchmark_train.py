@@ -11,7 +11,11 @@ configs, this measures in one run, on the same device and batch:
    optimizers stepped directly.
 
 The two are interleaved ``--repeats`` times; the ratio of the medians
-(goal <= 1.1) is printed last.
+(goal <= 1.1) is printed last. With ``--amp`` a third path,
+``train_step`` with the optim wrappers ``tools/train.py --amp`` builds
+(float16 + loss scale on GPU, bfloat16 autocast on CPU; ``--amp-dtype``
+to choose), is interleaved too and its ratio to the float32
+``train_step`` printed.
 
 Example::
 
@@ -31,7 +35,11 @@ from mmreidgen.engine.runner import PipelineRunner
 from mmreidgen.models.algorithms import set_requires_grad
 from mmreidgen.registry import MODELS
 from mmreidgen.structures import ReIDDataSample
-from mmreidgen.utils import drop_pretrained, register_all_modules
+from mmreidgen.utils import (
+    drop_pretrained,
+    enable_amp,
+    register_all_modules,
+)
 
 
 def parse_args():
@@ -45,6 +53,10 @@ def parse_args():
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--device', default='cuda'
                         if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--amp', action='store_true',
+                        help='also time train_step under --amp wrappers')
+    parser.add_argument('--amp-dtype', choices=['float16', 'bfloat16'],
+                        default=None)
     return parser.parse_args()
 
 
@@ -163,12 +175,17 @@ def torch_optimizers(optim_wrapper) -> dict:
 
 
 def measure(args, name: str, config: str, stage: str, pairs: str,
-            plain_step) -> float:
+            plain_step) -> dict:
     cfg = stage_cfg(config, stage)
     model_cfg = no_pretrained(copy.deepcopy(cfg.model.to_dict()))
     model = MODELS.build(model_cfg).to(args.device).train()
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     opts = torch_optimizers(optim_wrapper)
+    amp_wrapper = None
+    if args.amp:
+        amp_cfg = Config(dict(optim_wrapper=cfg.optim_wrapper))
+        enable_amp(amp_cfg, args.amp_dtype)
+        amp_wrapper = build_optim_wrapper(model, amp_cfg.optim_wrapper)
     h, w = cfg.get('img_scale', (256, 128))
     num_ids = 8
     batch = fake_batch(args.batch_size, h, w, num_ids, pairs)
@@ -192,20 +209,28 @@ def measure(args, name: str, config: str, stage: str, pairs: str,
     def plain():
         plain_step(model, batch, opts, args.device)
 
-    ours()  # warm-up both paths
-    plain()
-    t_ours, t_plain = [], []
+    def ours_amp():
+        model.train_step(batch, amp_wrapper)
+
+    paths = dict(train_step=ours, plain_loop=plain)
+    if amp_wrapper is not None:
+        paths['train_step_amp'] = ours_amp
+    times = {key: [] for key in paths}
+    for fn in paths.values():  # warm-up every path
+        fn()
     for _ in range(args.repeats):
-        t_ours.append(block(ours))
-        t_plain.append(block(plain))
-    ratio = statistics.median(t_ours) / statistics.median(t_plain)
+        for key, fn in paths.items():
+            times[key].append(block(fn))
     print(f'{name}: {config} [{stage}] input {h}x{w}, batch '
           f'{args.batch_size}, device {args.device}')
-    print('  train_step  : ' + ', '.join(f'{t:.3f}' for t in t_ours) +
-          ' s/iter')
-    print('  plain loop  : ' + ', '.join(f'{t:.3f}' for t in t_plain) +
-          ' s/iter')
-    return ratio
+    for key, values in times.items():
+        print(f'  {key:<15}: ' + ', '.join(f'{t:.3f}' for t in values) +
+              ' s/iter')
+    median = {key: statistics.median(v) for key, v in times.items()}
+    ratios = dict(plain=median['train_step'] / median['plain_loop'])
+    if amp_wrapper is not None:
+        ratios['amp'] = median['train_step_amp'] / median['train_step']
+    return ratios
 
 
 def main():
@@ -222,7 +247,11 @@ def main():
             args, 'DG-Net', 'configs/dgnet/dgnet_r50_market.py', 'dgnet',
             'positives', dgnet_plain_step)
     for name, ratio in ratios.items():
-        print(f'ratio train_step/plain, {name}: {ratio:.3f} (goal <= 1.1)')
+        print(f'ratio train_step/plain, {name}: {ratio["plain"]:.3f} '
+              '(goal <= 1.1)')
+        if 'amp' in ratio:
+            print(f'ratio train_step --amp/float32, {name}: '
+                  f'{ratio["amp"]:.3f}')
 
 
 if __name__ == '__main__':

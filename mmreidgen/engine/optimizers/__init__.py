@@ -1,4 +1,4 @@
-from .cpu_amp_optim_wrapper import CPUAmpOptimWrapper
+from .autocast_optim_wrapper import AutocastOptimWrapper
 from .multi_optim_wrapper_constructor import MultiOptimWrapperConstructor
 
-__all__ = ['CPUAmpOptimWrapper', 'MultiOptimWrapperConstructor']
+__all__ = ['AutocastOptimWrapper', 'MultiOptimWrapperConstructor']

@@ -1,5 +1,5 @@
 """Pairwise distances between embeddings, computed with torch."""
-from typing import Union
+from typing import Optional, Union
 
 import numpy as np
 import torch
@@ -14,6 +14,39 @@ def check_metric(metric: str) -> None:
     """Raise a ValueError unless ``metric`` is a known distance name."""
     if metric not in METRICS:
         raise ValueError(f'metric must be one of {METRICS}, got {metric!r}.')
+
+
+def resolve_device(device: Optional[Union[str, torch.device]]
+                   ) -> torch.device:
+    """The device evaluation runs on.
+
+    Args:
+        device (str | torch.device, optional): ``'auto'`` (CUDA when
+            available, else CPU), ``'cpu'``, ``'cuda'``, ``'cuda:N'`` or a
+            ``torch.device``. None means ``'cpu'``.
+
+    Returns:
+        torch.device: The device.
+    """
+    if device is None:
+        return torch.device('cpu')
+    if device == 'auto':
+        return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(
+            f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got "
+            f'{device!r}.') from err
+    if device.type == 'cuda' and not torch.cuda.is_available():
+        raise ValueError(
+            f'device={str(device)!r} was asked for but torch sees no CUDA '
+            "device on this machine; use device='auto' (CUDA when present) "
+            "or device='cpu'.")
+    if device.type not in ('cpu', 'cuda'):
+        raise ValueError(f"device must be a CPU or CUDA device, got "
+                         f'{str(device)!r}.')
+    return device
 
 
 def as_feature_tensor(feats: ArrayLike, name: str = 'feats') -> Tensor:

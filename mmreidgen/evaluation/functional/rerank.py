@@ -42,9 +42,15 @@ import torch
 from scipy import sparse
 from torch import Tensor
 
-from .distance import ChunkedDistance, as_feature_tensor, check_metric
+from .distance import (
+    ChunkedDistance,
+    as_feature_tensor,
+    check_metric,
+    resolve_device,
+)
 
 ArrayLike = Union[np.ndarray, Tensor]
+DeviceLike = Union[str, torch.device]
 
 BACKENDS = ('torch', 'faiss')
 
@@ -60,7 +66,8 @@ def re_ranking(q_g_dist: ArrayLike,
                k1: int = 20,
                k2: int = 6,
                lambda_value: float = 0.3,
-               chunk_size: Optional[int] = None) -> np.ndarray:
+               chunk_size: Optional[int] = None,
+               device: Optional[DeviceLike] = None) -> np.ndarray:
     """k-reciprocal re-ranking of a query x gallery distance matrix.
 
     Equals the reference ranklist implementation (squared input distances,
@@ -80,11 +87,20 @@ def re_ranking(q_g_dist: ArrayLike,
             one. Defaults to 0.3.
         chunk_size (int, optional): Rows per chunk when searching
             neighbours. Defaults to None (about 16M distances per chunk).
+        device (str | torch.device, optional): Where the neighbour search
+            (``torch.topk`` over every row, the costly step) runs:
+            ``'cpu'``, ``'cuda'`` or ``'auto'``. The result does not depend
+            on it: the search compares the same float32 values on any
+            device. Defaults to None: the device of ``q_g_dist`` when it is
+            a tensor, else the CPU.
 
     Returns:
         np.ndarray: ``Q x G`` float32 re-ranked distances.
     """
-    source = _MatrixSource(q_g_dist, q_q_dist, g_g_dist)
+    if device is None and isinstance(q_g_dist, Tensor):
+        device = q_g_dist.device
+    source = _MatrixSource(q_g_dist, q_q_dist, g_g_dist,
+                           resolve_device(device))
     return _rerank(source, k1, k2, lambda_value, chunk_size)
 
 
@@ -95,7 +111,8 @@ def re_ranking_knn(q_feats: ArrayLike,
                    lambda_value: float = 0.3,
                    metric: str = 'euclidean',
                    backend: str = 'torch',
-                   chunk_size: Optional[int] = None) -> np.ndarray:
+                   chunk_size: Optional[int] = None,
+                   device: Optional[DeviceLike] = None) -> np.ndarray:
     """k-reciprocal re-ranking from features through a k-NN graph.
 
     The same algorithm as :func:`re_ranking` with ``D`` the squared
@@ -124,6 +141,11 @@ def re_ranking_knn(q_feats: ArrayLike,
             ``faiss-cpu``; ties in faiss order). Defaults to 'torch'.
         chunk_size (int, optional): Rows per chunk of the neighbour search.
             Defaults to None (about 16M distances per chunk).
+        device (str | torch.device, optional): Where the distances are
+            computed (``'cpu'``, ``'cuda'`` or ``'auto'``). Matrix products
+            round differently on each device, so results agree to float
+            rounding, and rankings up to near-equal distances. Defaults to
+            None: the device of ``q_feats``.
 
     Returns:
         np.ndarray: ``Q x G`` float32 re-ranked distances.
@@ -131,6 +153,9 @@ def re_ranking_knn(q_feats: ArrayLike,
     if backend not in BACKENDS:
         raise ValueError(f'backend must be one of {BACKENDS}, got '
                          f'{backend!r}.')
+    q_feats = as_feature_tensor(q_feats, 'q_feats')
+    if device is not None:
+        q_feats = q_feats.to(resolve_device(device))
     source_cls = _FaissSource if backend == 'faiss' else _FeatureSource
     source = source_cls(q_feats, g_feats, metric)
     return _rerank(source, k1, k2, lambda_value, chunk_size)
@@ -352,7 +377,7 @@ class _MatrixSource(_Source):
     """``D`` from the three distance matrices of :func:`re_ranking`."""
 
     def __init__(self, q_g_dist: ArrayLike, q_q_dist: ArrayLike,
-                 g_g_dist: ArrayLike) -> None:
+                 g_g_dist: ArrayLike, device: torch.device) -> None:
         q_g, q_q, g_g = (_as_array(x, name) for x, name in (
             (q_g_dist, 'q_g_dist'), (q_q_dist, 'q_q_dist'),
             (g_g_dist, 'g_g_dist')))
@@ -371,6 +396,7 @@ class _MatrixSource(_Source):
         self.dtype = np.result_type(q_g, q_q, g_g)
         self.q_g, self.q_q, self.g_g = q_g, q_q, g_g
         self.num_query, self.num_all = num_q, num_q + num_g
+        self.device = device
 
     def _square(self, x: np.ndarray, inplace: bool = False) -> np.ndarray:
         x = x.astype(self.dtype, copy=False)
@@ -389,7 +415,8 @@ class _MatrixSource(_Source):
             begin, end = start + split - num_q, stop - num_q
             out[split:, :num_q] = self.q_g[:, begin:end].T
             out[split:, num_q:] = self.g_g[:, begin:end].T
-        return torch.from_numpy(self._square(out, inplace=True))
+        return torch.from_numpy(self._square(out, inplace=True)).to(
+            self.device)
 
     def gather(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         num_q = self.num_query

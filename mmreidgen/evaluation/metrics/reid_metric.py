@@ -14,6 +14,7 @@ from ..functional import (
     pairwise_distance,
     re_ranking,
     re_ranking_knn,
+    resolve_device,
 )
 from ..functional.distance import METRICS as DISTANCES
 from ..functional.rank import AP_MODES
@@ -53,6 +54,12 @@ class ReIDMetric(BaseMetric):
             (:func:`re_ranking_knn` on the features, for MSMT17-size
             galleries, with ``backend='torch'`` or ``'faiss'``). Defaults
             to ``dict(k1=20, k2=6, lambda_value=0.3)``.
+        device (str): Where distances, ranking and re-ranking run:
+            ``'auto'`` (CUDA when torch sees a GPU, else CPU), ``'cpu'`` or
+            ``'cuda'``. Given the same distances the metrics are identical
+            on every device; from features, GPU matrix products round
+            differently, which can only reorder gallery entries whose
+            distances differ by float rounding. Defaults to 'auto'.
         collect_device (str): ``'cpu'`` or ``'gpu'``, where results of
             different ranks are gathered. Defaults to 'cpu'.
         prefix (str, optional): Prefix of the metric names. Defaults to
@@ -67,6 +74,7 @@ class ReIDMetric(BaseMetric):
                  ap_mode: str = 'standard',
                  rerank: bool = False,
                  rerank_cfg: Optional[dict] = None,
+                 device: str = 'auto',
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -98,6 +106,7 @@ class ReIDMetric(BaseMetric):
         self.ap_mode = ap_mode
         self.rerank = rerank
         self.rerank_cfg = rerank_cfg
+        self.device = resolve_device(device)
 
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
         """Keep the feature, pid, camid and is_query of each sample.
@@ -145,7 +154,8 @@ class ReIDMetric(BaseMetric):
                 'sample. The test dataloader must hold both subsets, e.g. '
                 'ConcatDataset of the query and gallery datasets, with '
                 "is_query set by PackReIDInputs from subset='query'.")
-        feats = torch.stack([r['feature'] for r in results]).float()
+        feats = torch.stack([r['feature'] for r in results]).float().to(
+            self.device)
         pids = np.array([r['pid'] for r in results], dtype=np.int64)
         camids = np.array([r['camid'] for r in results], dtype=np.int64)
         q_feats, g_feats = feats[is_query], feats[~is_query]
@@ -182,9 +192,12 @@ class ReIDMetric(BaseMetric):
             if self.metric == 'cosine':
                 # re_ranking squares its input: pass sqrt(1 - cos).
                 return pairwise_distance(
-                    x, y, 'cosine').clamp_(min=0).sqrt_().numpy()
-            return pairwise_distance(x, y, 'euclidean').numpy()
+                    x, y, 'cosine').clamp_(min=0).sqrt_().cpu().numpy()
+            return pairwise_distance(x, y, 'euclidean').cpu().numpy()
 
         return re_ranking(
-            dist(q_feats, g_feats), dist(q_feats, q_feats),
-            dist(g_feats, g_feats), **cfg)
+            dist(q_feats, g_feats),
+            dist(q_feats, q_feats),
+            dist(g_feats, g_feats),
+            device=self.device,
+            **cfg)

@@ -550,7 +550,8 @@ class DGNet(BaseGAN):
             raise NotImplementedError(
                 'DGNet steps E_a, E_s and G on one backward pass, which '
                 'loss-scaled (float16) optimizer wrappers do not support; '
-                "use OptimWrapper or CPUAmpOptimWrapper (bfloat16).")
+                'use bfloat16 autocast (tools/train.py --amp --amp-dtype '
+                'bfloat16, i.e. AutocastOptimWrapper) or OptimWrapper.')
         if any(w._accumulative_counts != 1 for w in wrappers):
             raise NotImplementedError(
                 'DGNet does not support accumulative_counts > 1 for '

@@ -229,3 +229,23 @@ def test_cuda_equals_cpu():
     result = evaluate_rank(dist.cuda(), *ids, chunk_size=64)
     np.testing.assert_array_equal(result[0], expected[0])
     assert result[1:] == expected[1:]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
+@pytest.mark.parametrize('metric', ['euclidean', 'cosine'])
+def test_cuda_from_features_matches_cpu(metric):
+    q_feats, g_feats, ids = _random_problem(3, num_q=200, num_g=2000)
+    expected = evaluate_rank_from_features(q_feats, g_feats, *ids,
+                                           metric=metric)
+    result = evaluate_rank_from_features(
+        torch.as_tensor(q_feats).cuda(), torch.as_tensor(g_feats).cuda(),
+        *ids, metric=metric)
+    if metric == 'euclidean':
+        # Small-integer features: every product is exact on any device.
+        np.testing.assert_array_equal(result[0], expected[0])
+        assert result[1:] == expected[1:]
+    else:
+        # Normalising rounds differently on the GPU; ranks may swap only
+        # between gallery entries at float-rounding distance.
+        np.testing.assert_allclose(result[0], expected[0], atol=2e-3)
+        assert result[1] == pytest.approx(expected[1], abs=1e-3)

@@ -181,3 +181,68 @@ def test_invalid_arguments():
         re_ranking_knn(np.ones((2, 3)), np.ones((4, 3)), backend='annoy')
     with pytest.raises(ValueError, match='metric'):
         re_ranking_knn(np.ones((2, 3)), np.ones((4, 3)), metric='l1')
+
+
+def test_device_argument_on_cpu():
+    q_feats, g_feats, _, _ = _clustered(10)
+    dists = _distances(q_feats, g_feats)
+    expected = re_ranking(*dists)
+    for device in ('cpu', 'auto', torch.device('cpu')):
+        np.testing.assert_array_equal(re_ranking(*dists, device=device),
+                                      expected)
+    knn = re_ranking_knn(q_feats, g_feats)
+    np.testing.assert_array_equal(
+        re_ranking_knn(q_feats, g_feats, device='cpu'), knn)
+    with pytest.raises(ValueError, match="device must be 'auto'"):
+        re_ranking(*dists, device='gpu0')
+    with pytest.raises(ValueError, match='CPU or CUDA device'):
+        re_ranking_knn(q_feats, g_feats, device='meta')
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA device.*'auto'"):
+            re_ranking(*dists, device='cuda')
+
+
+needs_cuda = pytest.mark.skipif(
+    not torch.cuda.is_available(), reason='needs CUDA')
+
+
+@needs_cuda
+@pytest.mark.parametrize('seed', range(2))
+def test_cuda_equals_cpu_exact(seed):
+    # The neighbour search compares the same float32 values on the GPU, so
+    # the result is bitwise the one of the CPU, ties included.
+    q_feats, g_feats, _, _ = _clustered(seed, num_q=80, num_g=300)
+    dists = _distances(q_feats, g_feats)
+    expected = re_ranking(*dists, chunk_size=37)
+    np.testing.assert_array_equal(
+        re_ranking(*dists, chunk_size=37, device='cuda'), expected)
+    on_gpu = [torch.from_numpy(d).cuda() for d in dists]
+    np.testing.assert_array_equal(re_ranking(*on_gpu, chunk_size=37),
+                                  expected)
+    rng = np.random.default_rng(seed)
+    tied = rng.integers(0, 3, (40, 3)).astype(np.float32)
+    tied_dists = _distances(tied[:15], tied[15:])
+    np.testing.assert_array_equal(
+        re_ranking(*tied_dists, k1=5, k2=3, device='cuda'),
+        re_ranking(*tied_dists, k1=5, k2=3))
+
+
+@needs_cuda
+@pytest.mark.parametrize('metric', ['euclidean', 'cosine'])
+def test_cuda_knn_matches_cpu(metric):
+    # GPU matrix products round differently: equal to float rounding, the
+    # same ranking up to near-equal distances, the same mAP.
+    q_feats, g_feats, q_pids, g_pids = _clustered(
+        11, num_q=60, num_g=400, num_ids=30, dim=32, noise=0.9)
+    cpu = re_ranking_knn(q_feats, g_feats, metric=metric)
+    gpu = re_ranking_knn(q_feats, g_feats, metric=metric, device='cuda')
+    from_gpu_tensors = re_ranking_knn(
+        torch.from_numpy(q_feats).cuda(), torch.from_numpy(g_feats).cuda(),
+        metric=metric)
+    np.testing.assert_array_equal(gpu, from_gpu_tensors)
+    np.testing.assert_allclose(gpu, cpu, atol=1e-5)
+    assert_same_ranking(gpu, cpu, tol=1e-5)
+    rng = np.random.default_rng(11)
+    ids = (q_pids, g_pids, rng.integers(0, 3, 60), rng.integers(3, 6, 400))
+    assert evaluate_rank(gpu, *ids)[1] == pytest.approx(
+        evaluate_rank(cpu, *ids)[1], abs=1e-6)

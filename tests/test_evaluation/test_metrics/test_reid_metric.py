@@ -137,3 +137,41 @@ def test_errors():
         ReIDMetric(topk=(0, 5))
     with pytest.raises(ValueError, match='Unknown rerank_cfg keys'):
         ReIDMetric(rerank=True, rerank_cfg=dict(k3=1))
+
+
+def test_device_option():
+    samples, *_ = _clustered_samples(2)
+    expected = ReIDMetric()
+    expected.process({}, samples)
+    expected = expected.compute_metrics(expected.results)
+    on_cpu = ReIDMetric(device='cpu')
+    assert on_cpu.device == torch.device('cpu')
+    on_cpu.process({}, samples)
+    assert on_cpu.compute_metrics(on_cpu.results) == expected
+    auto = ReIDMetric(device='auto')
+    assert auto.device.type == ('cuda'
+                                if torch.cuda.is_available() else 'cpu')
+    with pytest.raises(ValueError, match="device must be 'auto'"):
+        ReIDMetric(device='gpu')
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match='no CUDA device'):
+            ReIDMetric(device='cuda')
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
+@pytest.mark.parametrize('metric_name', ['euclidean', 'cosine'])
+@pytest.mark.parametrize('rerank_mode', [None, 'exact', 'knn'])
+def test_cuda_equals_cpu(metric_name, rerank_mode):
+    samples, *_ = _clustered_samples(3)
+    values = {}
+    for device in ('cpu', 'cuda'):
+        metric = ReIDMetric(
+            metric=metric_name,
+            rerank=rerank_mode is not None,
+            rerank_cfg=dict(mode=rerank_mode or 'exact'),
+            device=device)
+        metric.process({}, samples)
+        values[device] = metric.compute_metrics(metric.results)
+    # Only gallery entries whose distances differ by float rounding can
+    # swap between devices.
+    assert values['cuda'] == pytest.approx(values['cpu'], abs=1e-3)
