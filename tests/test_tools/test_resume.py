@@ -10,7 +10,9 @@ Three runs of the tiny synthetic baseline, under
   whose ``last_checkpoint`` is empty (what a crash during a non-atomic
   write leaves): ``--resume`` falls back to the newest complete one.
 
-B and C must end with weights bitwise equal to A's.
+B and C must end with weights bitwise equal to A's, with the data loaded
+in the main process and with two dataloader workers (random transforms
+then run in the workers, seeded by mmengine's ``worker_init_fn``).
 """
 import os
 import os.path as osp
@@ -20,6 +22,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import torch
 
 from mmreidgen.engine.checkpoint import list_checkpoints
@@ -29,13 +32,14 @@ CONFIG = 'configs/baseline/baseline_r18w16_synthmarket.py'
 MAX_ITERS = 8
 
 
-def train_cmd(synth_root: str, work_dir: str, *extra: str) -> list:
+def train_cmd(synth_root: str, work_dir: str, *extra: str,
+              num_workers: int = 0) -> list:
     root = osp.join(synth_root, 'synthmarket')
     return [
         sys.executable, 'tools/train.py', CONFIG, '--work-dir', work_dir,
         *extra, '--cfg-options',
         f'train_dataloader.dataset.data_root={root}',
-        'train_dataloader.num_workers=0',
+        f'train_dataloader.num_workers={num_workers}',
         'train_dataloader.persistent_workers=False',
         'train_dataloader.batch_size=8', 'val_cfg=None',
         'val_dataloader=None', 'val_evaluator=None',
@@ -78,10 +82,17 @@ def _assert_equal_weights(path_a: str, path_b: str) -> None:
         f'{len(differing)} tensors differ after resume, e.g. {differing[:3]}')
 
 
-def test_sigkill_then_resume_equals_uninterrupted(synth_root, tmp_path):
+@pytest.mark.parametrize('num_workers', [0, 2])
+def test_sigkill_then_resume_equals_uninterrupted(synth_root, tmp_path,
+                                                  num_workers):
     dir_a, dir_b = str(tmp_path / 'A'), str(tmp_path / 'B')
-    proc_a = _start(train_cmd(synth_root, dir_a), str(tmp_path / 'A.log'))
-    proc_b = _start(train_cmd(synth_root, dir_b), str(tmp_path / 'B.log'))
+
+    def cmd(work_dir, *extra):
+        return train_cmd(synth_root, work_dir, *extra,
+                         num_workers=num_workers)
+
+    proc_a = _start(cmd(dir_a), str(tmp_path / 'A.log'))
+    proc_b = _start(cmd(dir_b), str(tmp_path / 'B.log'))
     deadline = time.time() + 300
     try:
         while not osp.exists(osp.join(dir_b, 'iter_4.pth')):
@@ -105,10 +116,8 @@ def test_sigkill_then_resume_equals_uninterrupted(synth_root, tmp_path):
         f.truncate(os.path.getsize(newest) // 2)
     open(osp.join(dir_c, 'last_checkpoint'), 'w').close()
 
-    resume_b = _start(
-        train_cmd(synth_root, dir_b, '--resume'), str(tmp_path / 'B2.log'))
-    resume_c = _start(
-        train_cmd(synth_root, dir_c, '--resume'), str(tmp_path / 'C2.log'))
+    resume_b = _start(cmd(dir_b, '--resume'), str(tmp_path / 'B2.log'))
+    resume_c = _start(cmd(dir_c, '--resume'), str(tmp_path / 'C2.log'))
     _wait(resume_b, str(tmp_path / 'B2.log'))
     _wait(resume_c, str(tmp_path / 'C2.log'))
 

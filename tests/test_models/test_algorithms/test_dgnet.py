@@ -387,3 +387,39 @@ def test_configs_build_their_stages(name):
         assert adam.lr == 1e-4 and tuple(adam.betas) == (0.0, 0.999)
         sgd = dgnet.optim_wrapper.appearance_encoder.optimizer
         assert sgd.lr == 0.002
+
+
+def test_pretrained_stand_in_config_initialises_teacher_and_e_a(tmp_path):
+    # dgnet_r18w16-synthduke-pre_synthmarket.py: a pretrain stage on
+    # synthduke, whose backbone then initialises the teacher and E_a (the
+    # synthetic stand-in for ImageNet weights).
+    from mmreidgen.engine.runner import PipelineRunner
+    cfg = Config.fromfile(
+        f'{REPO}/configs/dgnet/dgnet_r18w16-synthduke-pre_synthmarket.py')
+    cfg.work_dir = str(tmp_path)
+    pipeline = PipelineRunner(cfg)
+    stages = {s['name']: pipeline.stage_config(s) for s in pipeline.stages}
+    assert list(stages)[:3] == ['pretrain', 'teacher', 'dgnet']
+    pretrain = stages['pretrain']
+    assert pretrain.model.backbone.init_cfg is None
+    assert pretrain.train_dataloader.dataset.data_root.endswith('synthduke')
+    assert stages['teacher'].train_dataloader.dataset.data_root.endswith(
+        'synthmarket')
+    # A "pretrained" classifier saved where the pretrain stage writes it.
+    torch.manual_seed(1)
+    source = MODELS.build(pretrain.model)
+    (tmp_path / 'pretrain').mkdir()
+    torch.save({'state_dict': source.state_dict()},
+               tmp_path / 'pretrain' / 'final.pth')
+    teacher = MODELS.build(stages['teacher'].model)
+    teacher.init_weights()
+    for key, value in source.backbone.state_dict().items():
+        assert torch.equal(teacher.backbone.state_dict()[key], value), key
+    (tmp_path / 'teacher').mkdir()
+    torch.save({'state_dict': teacher.state_dict()},
+               tmp_path / 'teacher' / 'final.pth')
+    dgnet = MODELS.build(stages['dgnet'].model)
+    dgnet.init_weights()
+    e_a = dgnet.appearance_encoder.backbone.state_dict()
+    for key, value in source.backbone.state_dict().items():
+        assert torch.equal(e_a[key], value), key
