@@ -22,4 +22,12 @@ dgnet_stage.cfg.custom_hooks[-1].ramps = dict(
     code_app=(int(30000 * scale), int(32000 * scale)),
     code_struct=(int(30000 * scale), int(32000 * scale)),
     cycle=(int(30000 * scale), int(34000 * scale)))
-stages = [_base_.teacher_stage, dgnet_stage, *_base_.test_stages]
+# The test stages build the same model as the training stage (the base's
+# test stages hold the paper-mode model).
+test_stages = _base_.test_stages[:1] + [
+    dict(name=f'test_{feature}', type='test',
+         cfg=dict(model=dict(dgnet, test_cfg=dict(feature=feature)),
+                  load_from='{work_dir}/dgnet/final.pth'))
+    for feature in ('prim', 'fine', 'both')
+]
+stages = [_base_.teacher_stage, dgnet_stage] + test_stages

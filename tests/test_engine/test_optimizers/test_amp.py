@@ -20,14 +20,13 @@ from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapper
 
 from mmreidgen.registry import (
-    MODELS,
     OPTIM_WRAPPER_CONSTRUCTORS,
     OPTIM_WRAPPERS,
 )
-from mmreidgen.structures import ReIDDataSample
 from mmreidgen.utils import enable_amp
 
-sys.path.insert(0, osp.join(REPO, 'tests', 'test_models', 'test_algorithms'))
+for folder in ('test_algorithms', 'test_reid'):
+    sys.path.insert(0, osp.join(REPO, 'tests', 'test_models', folder))
 needs_cuda = pytest.mark.skipif(
     not torch.cuda.is_available(), reason='needs CUDA')
 
@@ -94,27 +93,14 @@ def test_amp_dtype_choice():
 
 
 def tiny_baseline(device='cpu'):
+    from test_baseline import tiny_baseline as build
     torch.manual_seed(0)
-    return MODELS.build(
-        dict(
-            type='ReIDBaseline',
-            backbone=dict(type='mmpretrain.ResNet', depth=18,
-                          stem_channels=8, base_channels=8,
-                          out_indices=(3, )),
-            head=dict(type='ReIDHead', in_channels=64, num_classes=4,
-                      loss_triplet=None))).to(device)
+    return build().to(device)
 
 
 def batch(num=8):
-    samples = []
-    for i in range(num):
-        sample = ReIDDataSample(metainfo=dict(pid=i % 4, camid=0))
-        sample.gt_label = torch.tensor(i % 4)
-        samples.append(sample)
-    return dict(
-        inputs=[torch.randint(0, 255, (3, 32, 16), dtype=torch.uint8)
-                for _ in range(num)],
-        data_samples=samples)
+    from test_baseline import batch as reid_batch
+    return reid_batch(num)
 
 
 def train_and_watch(model, wrapper, steps=3):

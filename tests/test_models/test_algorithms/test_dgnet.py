@@ -359,14 +359,26 @@ def test_full_size_iteration_on_cpu():
 @pytest.mark.parametrize('name', [
     'dgnet_r50_market', 'dgnet_r50_duke', 'dgnet_r50_msmt17',
     'dgnet-refcode_r50_market', 'dgnet_r18w16_synthmarket',
-    'dgnet_r18w16_synthduke', 'dgnet-refcode_r18w16_synthmarket'
+    'dgnet_r18w16_synthduke', 'dgnet-refcode_r18w16_synthmarket',
+    'dgnet_r18w16-synthduke-pre_synthmarket',
+    'dgnet-refcode_r18w16-synthduke-pre_synthmarket'
 ])
 def test_configs_build_their_stages(name):
     cfg = Config.fromfile(f'{REPO}/configs/dgnet/{name}.py')
     stages = {s['name']: s for s in cfg.stages}
-    assert list(stages) == ['teacher', 'dgnet', 'test_teacher', 'test_prim',
-                            'test_fine', 'test_both']
+    pretrain = ['pretrain'] if '-pre_' in name else []
+    assert list(stages) == pretrain + [
+        'teacher', 'dgnet', 'test_teacher', 'test_prim', 'test_fine',
+        'test_both'
+    ]
     dgnet = stages['dgnet'].cfg
+    # Test stages build the trained model (only test_cfg differs).
+    for test in ('test_prim', 'test_fine', 'test_both'):
+        model = dict(stages[test].cfg.model)
+        assert model.pop('test_cfg')['feature'] == test[5:]
+        assert model == {k: v for k, v in dgnet.model.items()
+                         if k != 'test_cfg'}, (name, test)
+    assert stages['test_teacher'].cfg.model == stages['teacher'].cfg.model
     assert dgnet.model.teacher_ckpt == '{work_dir}/teacher/final.pth'
     assert dgnet.train_dataloader.sampler.type == 'PositivePairSampler'
     assert dgnet.train_dataloader.batch_size % 4 == 0
