@@ -1,17 +1,12 @@
 # dgnet_r18w16-synthduke-pre_synthmarket.py (teacher and E_a start from a
 # backbone pretrained on synthduke) with the reference code's behaviour, as
 # dgnet-refcode_r18w16_synthmarket.py switches it on.
-_base_ = ['./dgnet_r18w16-synthduke-pre_synthmarket.py']
+_base_ = [
+    './dgnet_r18w16-synthduke-pre_synthmarket.py',
+    '../_base_/models/dgnet_refcode.py'
+]
 
-dgnet_ref = dict(
-    _base_.dgnet_pre,
-    detach_appearance_code=True,
-    reencode='frozen',
-    structure_live_prob=0.5,
-    fine_on_real=True,
-    teacher_bn='train',
-    loss_adv=dict(type='LSGANLoss', loss_weight=2.0),
-    loss_cycle=dict(type='DGNetReconLoss', loss_weight=2.0))
+dgnet_ref = dict(_base_.dgnet_pre, **_base_.dgnet_refcode_switches)
 scale = _base_.scale
 ramp_hook = dict(
     type='DGNetLossRampHook',

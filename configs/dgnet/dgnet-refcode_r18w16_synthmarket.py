@@ -2,17 +2,10 @@
 # with the reference code's behaviour (detached appearance code, frozen
 # re-encoders, fine head on real images, teacher BN on batch statistics,
 # LSGAN x2, cycle loss, code and cycle losses ramped with the re-id ones).
-_base_ = ['./dgnet_r18w16_synthmarket.py']
+_base_ = ['./dgnet_r18w16_synthmarket.py', '../_base_/models/dgnet_refcode.py']
 
 dgnet = _base_.dgnet
-dgnet.update(
-    detach_appearance_code=True,
-    reencode='frozen',
-    structure_live_prob=0.5,
-    fine_on_real=True,
-    teacher_bn='train',
-    loss_adv=dict(type='LSGANLoss', loss_weight=2.0),
-    loss_cycle=dict(type='DGNetReconLoss', loss_weight=2.0))
+dgnet.update(_base_.dgnet_refcode_switches)
 scale = _base_.scale
 dgnet_stage = _base_.dgnet_stage
 dgnet_stage.cfg.model = dgnet

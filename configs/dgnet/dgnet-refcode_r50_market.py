@@ -6,17 +6,10 @@
 # head also learns from real images, the teacher's BN runs on batch
 # statistics, the generator's LSGAN term is weighted 2, the cycle loss is
 # on, and the code and cycle losses are ramped up with the re-id losses.
-_base_ = ['./dgnet_r50_market.py']
+_base_ = ['./dgnet_r50_market.py', '../_base_/models/dgnet_refcode.py']
 
 dgnet = _base_.dgnet
-dgnet.update(
-    detach_appearance_code=True,
-    reencode='frozen',
-    structure_live_prob=0.5,
-    fine_on_real=True,
-    teacher_bn='train',
-    loss_adv=dict(type='LSGANLoss', loss_weight=2.0),
-    loss_cycle=dict(type='DGNetReconLoss', loss_weight=2.0))
+dgnet.update(_base_.dgnet_refcode_switches)
 warmup_begin = _base_.warmup_begin
 dgnet_stage = _base_.dgnet_stage
 dgnet_stage.cfg.model = dgnet
