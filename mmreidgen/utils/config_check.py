@@ -1,4 +1,4 @@
-"""Checks that turn config mistakes into one clear message."""
+"""Config checks and adjustments that the tools apply before building."""
 import difflib
 from typing import Iterable, Optional
 
