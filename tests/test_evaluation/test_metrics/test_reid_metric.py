@@ -140,10 +140,14 @@ def test_errors():
 
 
 def test_device_option():
-    samples, *_ = _clustered_samples(2)
-    expected = ReIDMetric()
+    samples, feats, pids, camids, num_q = _clustered_samples(2)
+    dist = pairwise_distance(feats[:num_q], feats[num_q:]).float()
+    mean_ap = evaluate_rank(dist, pids[:num_q], pids[num_q:],
+                            camids[:num_q], camids[num_q:])[1]
+    expected = ReIDMetric(device=torch.device('cpu'))
     expected.process({}, samples)
     expected = expected.compute_metrics(expected.results)
+    assert expected['mAP'] == pytest.approx(100 * mean_ap, abs=1e-4)
     on_cpu = ReIDMetric(device='cpu')
     assert on_cpu.device == torch.device('cpu')
     on_cpu.process({}, samples)
