@@ -27,14 +27,18 @@ from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import Registry
 
 __all__ = [
-    'RUNNERS', 'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS', 'METRICS',
+    'RUNNERS', 'STAGES', 'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS',
+    'MODELS', 'METRICS',
     'EVALUATOR', 'HOOKS', 'LOOPS', 'OPTIMIZERS', 'OPTIM_WRAPPERS',
     'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'VISUALIZERS',
     'VISBACKENDS'
 ]
 
 RUNNERS = Registry(
-    'runner', parent=MMENGINE_RUNNERS, locations=['mmreidgen.engine'])
+    'runner', parent=MMENGINE_RUNNERS, locations=['mmreidgen.stages'])
+# The stages of a multi-stage pipeline (mmreidgen/stages): 'train', 'test'
+# and each method's own steps. Not an mmengine node: mmengine has none.
+STAGES = Registry('stage', locations=['mmreidgen.stages'])
 DATASETS = Registry(
     'dataset', parent=MMENGINE_DATASETS, locations=['mmreidgen.datasets'])
 DATA_SAMPLERS = Registry(

@@ -4,18 +4,15 @@ import json
 import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
-
+from mmreidgen.apis import load_config
+from mmreidgen.apis.cli import ConfigOptionAction, run_tool
 from mmreidgen.engine.dist import setup_cpu_distributed
-from mmreidgen.utils import (
-    cap_num_workers,
-    check_cfg_options,
-    register_all_modules,
-)
+from mmreidgen.utils import cap_num_workers, register_all_modules
+
+STATE = {}
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test a mmreidgen model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
@@ -23,67 +20,54 @@ def parse_args():
     parser.add_argument(
         '--out-metrics', help='write the metrics dict to this JSON file')
     parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
+        '--cfg-options', nargs='+', action=ConfigOptionAction,
         help='override config entries, e.g. test_evaluator.rerank=True')
     parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none', help='job launcher')
     parser.add_argument(
-        '--channels-last',
-        action='store_true',
+        '--channels-last', action='store_true',
         help='channels-last memory format for the model and inputs')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
 
 
-def main():
-    args = parse_args()
+def main(argv=None) -> dict:
+    args = parse_args(argv)
     register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        check_cfg_options(cfg, args.cfg_options)
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options, work_dir=args.work_dir)
+    STATE['work_dir'] = cfg.work_dir
     cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(
             f'Checkpoint {args.checkpoint} does not exist; pass the path of '
             'a .pth file written by tools/train.py (e.g. '
             f'{cfg.work_dir}/iter_N.pth).')
     cfg.load_from = args.checkpoint
-    cap_num_workers(cfg)
     setup_cpu_distributed(cfg, args.launcher)
     # mmengine loads non-strictly; a checkpoint of another model or with
     # another number of classes must fail with one message instead.
-    hooks = list(cfg.get('custom_hooks', None) or [])
-    if all(h.get('type') != 'CheckpointCheckHook' for h in hooks):
-        cfg.custom_hooks = hooks + [
-            dict(type='CheckpointCheckHook', on_load=True)]
+    hooks = [dict(type='CheckpointCheckHook', on_load=True)]
     if args.channels_last:
-        cfg.custom_hooks = list(cfg.custom_hooks) + [
-            dict(type='ChannelsLastHook')]
-    if 'runner_type' in cfg:
-        from mmreidgen.registry import RUNNERS
-        runner = RUNNERS.build(cfg)
+        hooks.append(dict(type='ChannelsLastHook'))
+    if cfg.get('runner_type') == 'PipelineRunner':
+        from mmreidgen.stages import PipelineRunner
+        # Writes into <work_dir>/test_tool/, not into any stage's folder.
+        metrics = PipelineRunner(cfg, extra_hooks=hooks).test()
     else:
-        runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
+        from mmreidgen.engine.runner import ReIDRunner
+        cap_num_workers(cfg)
+        cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + hooks
+        metrics = ReIDRunner.from_cfg(cfg).test()
     if args.out_metrics:
         os.makedirs(osp.dirname(osp.abspath(args.out_metrics)), exist_ok=True)
         with open(args.out_metrics, 'w', encoding='utf-8') as f:
             json.dump({k: float(v) for k, v in metrics.items()}, f, indent=2)
+    return metrics
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, lambda: STATE.get('work_dir'))

@@ -1,117 +1,128 @@
-"""Train a model from a config: ``python tools/train.py CONFIG``."""
+"""Train a model from a config: ``python tools/train.py CONFIG``.
+
+A pipeline config (CR-GAN, DG-Net, SLSR) runs all its stages; re-running
+the same command resumes it (``--resume`` changes nothing for a pipeline).
+"""
 import argparse
 import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
-
+from mmreidgen.apis import load_config
+from mmreidgen.apis.cli import ConfigOptionAction, run_tool
 from mmreidgen.engine import find_resumable_checkpoint
 from mmreidgen.engine.dist import setup_cpu_distributed
-from mmreidgen.utils import (
-    cap_num_workers,
-    check_cfg_options,
-    enable_amp,
-    register_all_modules,
-)
+from mmreidgen.utils import cap_num_workers, enable_amp, register_all_modules
+
+STATE = {}
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a mmreidgen model')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='where to save logs and models')
     parser.add_argument(
-        '--resume',
-        nargs='?',
-        type=str,
-        const='auto',
+        '--resume', nargs='?', type=str, const='auto',
         help='resume from this checkpoint, or, with no value, from the '
-        'latest checkpoint in the work dir')
+        'newest complete checkpoint in the work dir (a pipeline always '
+        'resumes each stage from its own checkpoints)')
     parser.add_argument(
-        '--amp',
-        action='store_true',
+        '--restart-from', metavar='STAGE',
+        help='pipelines: re-run this stage and every later one (their old '
+        'folders move to <work_dir>/stale/)')
+    parser.add_argument(
+        '--check-data', action='store_true',
+        help='decode every image and mask the config uses before training')
+    parser.add_argument(
+        '--amp', action='store_true',
         help='mixed-precision training: float16 with dynamic loss scaling '
         'on GPU, bfloat16 autocast on CPU (see --amp-dtype)')
     parser.add_argument(
-        '--amp-dtype',
-        choices=['float16', 'bfloat16'],
-        default=None,
+        '--amp-dtype', choices=['float16', 'bfloat16'], default=None,
         help='autocast dtype of --amp; default float16 on GPU, bfloat16 on '
         'CPU. bfloat16 needs no loss scaling (and is what DG-Net accepts)')
     parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config entries, e.g. train_cfg.max_iters=100')
+        '--cfg-options', nargs='+', action=ConfigOptionAction,
+        help='override config entries, e.g. train_cfg.max_iters=100 or '
+        'stages.stage2_gan.cfg.train_cfg.max_iters=100')
     parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none', help='job launcher')
     parser.add_argument(
-        '--channels-last',
-        action='store_true',
+        '--channels-last', action='store_true',
         help='channels-last memory format for the model and inputs')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
 
 
-def add_custom_hook(cfg: Config, hook: dict) -> None:
-    """Append ``hook`` to ``cfg.custom_hooks`` unless its type is there."""
-    hooks = list(cfg.get('custom_hooks', None) or [])
-    if all(h.get('type') != hook['type'] for h in hooks):
-        cfg.custom_hooks = hooks + [hook]
+def tool_hooks(args) -> list:
+    """Hooks the tool adds to every run (they do not change results)."""
+    hooks = [dict(type='CheckpointCheckHook', on_resume=True)]
+    if args.channels_last:
+        hooks.append(dict(type='ChannelsLastHook'))
+    return hooks
 
 
-def build_config(args) -> Config:
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        check_cfg_options(cfg, args.cfg_options)
-        cfg.merge_from_dict(args.cfg_options)
-    cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
-    cap_num_workers(cfg)
+def main(argv=None):
+    args = parse_args(argv)
+    register_all_modules()
     if args.amp_dtype is not None and not args.amp:
-        raise SystemExit('--amp-dtype only takes effect with --amp; add '
+        raise ValueError('--amp-dtype only takes effect with --amp; add '
                          '--amp.')
+    options = dict(args.cfg_options or {})
+    if args.restart_from:
+        options['restart_from'] = args.restart_from
+    cfg = load_config(args.config, options, work_dir=args.work_dir)
+    cfg.launcher = args.launcher
+    STATE.update(config=args.config, work_dir=cfg.work_dir)
+    setup_cpu_distributed(cfg, args.launcher)
+    if args.check_data:
+        from mmreidgen.datasets.check import check_config_data
+        check_config_data(cfg)
+    # '' = the device's default dtype (enable_amp decides).
+    amp = (args.amp_dtype or '') if args.amp else None
+    if cfg.get('runner_type') == 'PipelineRunner':
+        from mmreidgen.stages import PipelineRunner
+        if args.resume not in (None, 'auto'):
+            raise ValueError(
+                '--resume CHECKPOINT is for single-stage configs; a pipeline '
+                'resumes every stage from its own checkpoints: run the same '
+                'command again (with the same --work-dir).')
+        PipelineRunner(cfg, amp_dtype=amp,
+                       extra_hooks=tool_hooks(args)).train()
+        return
+    from mmreidgen.engine.runner import ReIDRunner
+    cap_num_workers(cfg)
     if args.amp:
         enable_amp(cfg, args.amp_dtype)
-    # Resuming from a checkpoint of another model fails with one message.
-    add_custom_hook(cfg, dict(type='CheckpointCheckHook', on_resume=True))
-    if args.channels_last:
-        add_custom_hook(cfg, dict(type='ChannelsLastHook'))
+    cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + tool_hooks(args)
     if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
-        if 'runner_type' not in cfg:
-            # Skip an empty or truncated last_checkpoint / iter_*.pth.
-            cfg.load_from = find_resumable_checkpoint(cfg.work_dir)
-            cfg.resume = cfg.load_from is not None
+        # Skip an empty or truncated last_checkpoint / iter_*.pth.
+        cfg.load_from = find_resumable_checkpoint(cfg.work_dir)
+        cfg.resume = cfg.load_from is not None
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
-    return cfg
+    ReIDRunner.from_cfg(cfg).train()
 
 
-def main():
-    args = parse_args()
-    register_all_modules()
-    cfg = build_config(args)
-    setup_cpu_distributed(cfg, args.launcher)
-    if 'runner_type' in cfg:
-        from mmreidgen.registry import RUNNERS
-        runner = RUNNERS.build(cfg)
-    else:
-        runner = Runner.from_cfg(cfg)
-    runner.train()
+def interrupted() -> str:
+    """The last complete checkpoint and the command that resumes."""
+    work_dir = STATE.get('work_dir')
+    if not work_dir:
+        return ''
+    newest, newest_time = None, -1.0
+    for root, _, _ in os.walk(work_dir):
+        ckpt = find_resumable_checkpoint(root)
+        if ckpt and osp.getmtime(ckpt) > newest_time:
+            newest, newest_time = ckpt, osp.getmtime(ckpt)
+    where = f'Last complete checkpoint: {newest}.' if newest else \
+        'No checkpoint was written yet.'
+    return (f'{where} Resume with: python tools/train.py {STATE["config"]} '
+            f'--work-dir {work_dir} --resume')
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, lambda: STATE.get('work_dir'), interrupted)

@@ -1,23 +1,24 @@
 # Small CPU version of baseline_r50_market.py on the synthetic benchmark:
 # only sizes change (backbone depth/width, image size, iterations).
-_base_ = ['./baseline_r50_market.py', '../_base_/datasets/synthreid.py']
+_base_ = ['./baseline_r50_market.py']
 
+data_root = 'data/synthreid/synthmarket'
+img_scale = (64, 32)
+crop_padding = 4
+train_batch_size = 32
+num_workers = 2
+num_classes = 100
 model = dict(
-    backbone=dict(
-        depth=18, stem_channels=16, base_channels=16, init_cfg=None),
-    head=dict(in_channels=128, num_classes=100))
+    backbone=dict(depth=18, stem_channels=16, base_channels=16,
+                  init_cfg=None),  # from scratch
+    head=dict(in_channels=128))
 
-train_dataloader = _base_.synthmarket_train_dataloader
-test_dataloader = _base_.synthmarket_test_dataloader
-val_dataloader = test_dataloader
-
-max_iters = 1200
-train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+train_cfg = dict(max_iters=1200)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0,
-         end=100),
-    dict(type='MultiStepLR', by_epoch=False, milestones=[800, 1100],
+         end_ratio=1 / 12),
+    dict(type='MultiStepLR', by_epoch=False, milestones_ratio=[2 / 3, 11 / 12],
          gamma=0.1),
 ]
 default_hooks = dict(
-    logger=dict(interval=100), checkpoint=dict(interval=max_iters))
+    logger=dict(interval=100), checkpoint=dict(interval_ratio=1.0))

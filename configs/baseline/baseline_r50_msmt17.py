@@ -4,4 +4,4 @@ _base_ = [
     '../_base_/schedules/sgd_120e.py',
     '../_base_/default_runtime.py',
 ]
-model = dict(head=dict(num_classes=1041))
+num_classes = 1041

@@ -1,5 +1,4 @@
-# CR-GAN: CUHK03 (detected boxes, 767 training ids of the new protocol) ->
-# Market-1501. Everything else as in crgan_r50_market2duke.py.
+
 _base_ = ['./crgan_r50_market2duke.py']
 
 source_data = dict(type='CUHK03', data_root='data/cuhk03',
@@ -7,17 +6,13 @@ source_data = dict(type='CUHK03', data_root='data/cuhk03',
 target_data = dict(type='Market1501', data_root='data/market1501')
 num_source_ids = 767
 num_target_cameras = 6
-
+# CUHK03 takes its image set and protocol too.
 train_dataloader = dict(dataset=dict(datasets=[
-    dict(**source_data, subset='train', domain='source', with_mask=True,
-         pipeline=_base_.pair_pipeline),
-    dict(**target_data, subset='train', domain='target', with_mask=True,
-         pipeline=_base_.pair_pipeline),
+    dict(type='${source_data.type}', data_root='${source_data.data_root}',
+         image_set='${source_data.image_set}',
+         protocol='${source_data.protocol}', subset='train',
+         domain='source', with_mask=True, pipeline='${pair_pipeline}'),
+    dict(type='${target_data.type}', data_root='${target_data.data_root}',
+         subset='train', domain='target', with_mask=True,
+         pipeline='${pair_pipeline}'),
 ]))
-test_dataloader = dict(dataset=dict(datasets=[
-    dict(**target_data, subset=subset, pipeline=_base_.test_pipeline)
-    for subset in ('query', 'gallery')
-]))
-model = dict(
-    camera_discriminator=dict(num_classes=num_target_cameras),
-    identity_discriminator=dict(head=dict(num_classes=num_source_ids)))

@@ -1,28 +1,10 @@
-# "Cut, paste and learn" (supplementary Sec. 6.2 and Table 11 of CR-GAN):
-# stage III fine-tunes D_id on X_S * M_S + X_T * (1 - M_S), the source
-# person pasted on a random target image by its mask; no GAN stage.
+
 _base_ = ['./crgan_r50_market2duke.py']
 
+# Stage III renders with cut-paste from stage I's model; no GAN stage.
 model = dict(finetune_cfg=dict(renderer='cut_paste'))
-finetune_iters = 30000  # as stage III of CR-GAN
-# Stage III of CR-GAN, loading D_id from stage I (there is no stage II).
-stage3_cutpaste = dict(
-    name='stage3_finetune', type='train',
-    cfg=dict(
-        model=dict(train_stage='finetune'),
-        load_from='{work_dir}/stage1_pretrain/final.pth',
-        optim_wrapper=dict(
-            constructor='MultiOptimWrapperConstructor',
-            identity_discriminator=dict(
-                optimizer=dict(type='SGD', lr=0.001, momentum=0.9,
-                               weight_decay=5e-4, nesterov=True),
-                paramwise_cfg=dict(custom_keys={
-                    'head.classifier': dict(lr_mult=10.0)}))),
-        param_scheduler=[
-            dict(type='MultiStepLR', by_epoch=False, gamma=0.1,
-                 milestones=[finetune_iters * 2 // 3]),
-        ],
-        train_cfg=dict(type='IterBasedTrainLoop', max_iters=finetune_iters),
-        default_hooks=dict(checkpoint=dict(interval=2000))))
-stages = [_base_.stage1, _base_.test_direct_transfer, stage3_cutpaste,
-          _base_.test_final]
+stages = dict(
+    stage2_gan=None,
+    stage3_finetune=dict(
+        cfg=dict(load_from='{work_dir}/stage1_pretrain/final.pth')),
+)

@@ -10,7 +10,7 @@
 #   test_teacher, test_prim, test_fine, test_both   Table 3's four rows
 # A teacher you already have: copy it to <work_dir>/teacher/final.pth and
 # touch <work_dir>/teacher/done, or run only the dgnet stage with
-#   --cfg-options only_stage=dgnet stages.1.cfg.model.teacher_ckpt=PATH
+#   --cfg-options only_stage=dgnet model.teacher_ckpt=PATH
 # Reference-code behaviour instead of the paper's: dgnet-refcode_r50_market.py
 _base_ = ['../_base_/default_runtime.py']
 runner_type = 'PipelineRunner'
@@ -20,126 +20,104 @@ data_root = 'data/market1501'
 num_classes = 751
 num_train_images = 12936  # bounding_box_train ("train_all")
 img_scale = (256, 128)
+crop_padding = 10
+num_workers = 4
 # ImageNet ResNet-50 weights in mmpretrain's layout; set to a local file
-# (nothing downloads), or None to start from scratch.
+# (nothing downloads).
 pretrained = 'checkpoints/resnet50_imagenet.pth'
+backbone = dict(
+    type='mmpretrain.ResNet',
+    depth=50,
+    strides=(1, 2, 2, 1),
+    out_indices=(3, ),
+    init_cfg=dict(type='Pretrained', checkpoint='${pretrained}'))
 
-# Every stage sets its own model, training data, optimisers and schedule;
-# the top level holds only what they share: the test data and metric.
 test_pipeline = [
     dict(type='LoadReIDImage'),
-    dict(type='ReIDResize', scale=img_scale, interpolation='bicubic'),
+    dict(type='ReIDResize', scale='${img_scale}', interpolation='bicubic'),
     dict(type='PackReIDInputs'),
 ]
 test_dataloader = dict(
     batch_size=128,
-    num_workers=4,
+    num_workers='${num_workers}',
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type='ConcatDataset',
         datasets=[
-            dict(type=dataset_type, data_root=data_root, subset='query',
-                 pipeline=test_pipeline),
-            dict(type=dataset_type, data_root=data_root, subset='gallery',
-                 pipeline=test_pipeline),
+            dict(type='${dataset_type}', data_root='${data_root}',
+                 subset=subset, pipeline='${test_pipeline}')
+            for subset in ('query', 'gallery')
         ]))
-val_dataloader = test_dataloader
+val_dataloader = '${test_dataloader}'
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 # The reference scores with dot products of normalised features and the
 # Market-1501 (trapezoid) AP; ap_mode='standard' gives the usual AP.
 test_evaluator = dict(type='ReIDMetric', metric='cosine', ap_mode='trapezoid')
-val_evaluator = test_evaluator
+val_evaluator = '${test_evaluator}'
 
 # ---------------------------------------------------------------------------
-# Stage 'teacher': "a baseline CNN trained with identification loss on the
+# The teacher: "a baseline CNN trained with identification loss on the
 # original training set" (Sec. 3.2). Like the reference's teacher: ResNet-50
-# with average pooling, dropout 0.5 before the classifier,
-# plain cross-entropy; SGD lr 0.05 on the classifier and 0.005 on the
-# backbone, 60 epochs of batch 32, x0.1 after 40 (the reference trains it
-# with layumi/Person_reID_baseline_pytorch; its 512-d bottleneck is the
+# with average pooling, dropout 0.5 before the classifier, plain
+# cross-entropy; SGD lr 0.05 on the classifier and 0.005 on the backbone,
+# 60 epochs of batch 32, x0.1 after 40 (the reference trains it with
+# layumi/Person_reID_baseline_pytorch; its 512-d bottleneck is the
 # project's BN-neck here). Its last stride is 1 like E_a's (the reference
 # reads it from the teacher's own options, default 2), so the baseline and
 # E_a share one backbone.
 teacher = dict(
     type='ReIDBaseline',
     data_preprocessor=dict(type='ReIDDataPreprocessor'),
-    backbone=dict(
-        type='mmpretrain.ResNet',
-        depth=50,
-        strides=(1, 2, 2, 1),
-        out_indices=(3, ),
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
+    backbone='${backbone}',
     head=dict(
         type='ReIDHead',
         in_channels=2048,
-        num_classes=num_classes,
+        num_classes='${num_classes}',
         pooling='avg',
         bnneck=True,
         dropout=0.5,
         loss_cls=dict(type='CrossEntropyLoss'),
         loss_triplet=None),
     test_cfg=dict(flip=True, normalize=True))
-teacher_batch_size = 32
-teacher_iters_per_epoch = num_train_images // teacher_batch_size
-teacher_max_iters = 60 * teacher_iters_per_epoch
-teacher_train_pipeline = [
-    dict(type='LoadReIDImage'),
-    dict(type='ReIDResize', scale=img_scale, interpolation='bicubic'),
-    dict(type='ReIDRandomFlip', prob=0.5),
-    dict(type='PadRandomCrop', padding=10),
-    dict(type='PackReIDInputs'),
-]
 teacher_train_dataloader = dict(
-    batch_size=teacher_batch_size,
-    num_workers=4,
+    batch_size=32,
+    num_workers='${num_workers}',
     persistent_workers=True,
     drop_last=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
+        type='${dataset_type}',
+        data_root='${data_root}',
         subset='train',
-        pipeline=teacher_train_pipeline))
-teacher_stage = dict(
-    name='teacher',
-    type='train',
-    cfg=dict(
-        model=teacher,
-        train_dataloader=teacher_train_dataloader,
-        optim_wrapper=dict(
-            optimizer=dict(type='SGD', lr=0.005, momentum=0.9,
-                           weight_decay=5e-4, nesterov=True),
-            paramwise_cfg=dict(
-                custom_keys={'head.classifier': dict(lr_mult=10.0)})),
-        param_scheduler=[
-            dict(type='MultiStepLR', by_epoch=False,
-                 milestones=[40 * teacher_iters_per_epoch], gamma=0.1),
-        ],
-        train_cfg=dict(type='IterBasedTrainLoop',
-                       max_iters=teacher_max_iters,
-                       val_interval=teacher_max_iters)))
+        pipeline=[
+            dict(type='LoadReIDImage'),
+            dict(type='ReIDResize', scale='${img_scale}',
+                 interpolation='bicubic'),
+            dict(type='ReIDRandomFlip', prob=0.5),
+            dict(type='PadRandomCrop', padding='${crop_padding}'),
+            dict(type='PackReIDInputs'),
+        ]))
+teacher_optim_wrapper = dict(
+    optimizer=dict(type='SGD', lr=0.005, momentum=0.9, weight_decay=5e-4,
+                   nesterov=True),
+    paramwise_cfg=dict(custom_keys={'head.classifier': dict(lr_mult=10.0)}))
 
 # ---------------------------------------------------------------------------
-# Stage 'dgnet'.
+# DG-Net, the pipeline's model.
 # E_a: ResNet-50, last stride 1, 2048 x 4 x 1 max-pooled code, two 512-d
 # heads (dropout 0.5 / 0.75); E_s: gray input, 128 x 64 x 32 code; G: 4
 # AdaIN residual blocks, 2 up-samplings; D: 3-scale PatchGAN (App. A).
-dgnet = dict(
+model = dict(
     type='DGNet',
     data_preprocessor=dict(type='ReIDDataPreprocessor'),
     appearance_encoder=dict(
         type='DGNetAppearanceEncoder',
-        backbone=dict(
-            type='mmpretrain.ResNet',
-            depth=50,
-            strides=(1, 2, 2, 1),
-            out_indices=(3, ),
-            init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
+        backbone='${backbone}',
         in_channels=2048,
         num_stripes=4,
-        num_classes=num_classes,
+        num_classes='${num_classes}',
         feat_dim=512,
         dropout_prim=0.5,
         dropout_fine=0.75),
@@ -152,7 +130,7 @@ dgnet = dict(
     discriminator=dict(
         type='DGNetDiscriminator', base_channels=32, num_layers=2,
         num_res=4, num_scales=3),
-    teacher=teacher,
+    teacher='${teacher}',
     teacher_ckpt='{work_dir}/teacher/final.pth',
     # Eq. (10): l_img = 5, l_id = 0.5, l_prim = 2, l_fine = 0.2 l_prim
     # (the last two ramped by DGNetLossRampHook below).
@@ -180,29 +158,27 @@ dgnet = dict(
     test_cfg=dict(feature='both', flip=True, fine_weight=0.5))
 
 # 8 "a" + 8 "b" anchors, each with a same-identity image: 32 real images.
-dgnet_batch_size = 32
-dgnet_max_iters = 100000
-warmup_begin, warmup_end = 30000, 34000  # Sec. 3.3
-dgnet_train_pipeline = [
-    dict(type='LoadReIDImage'),
-    dict(type='ReIDResize', scale=img_scale, interpolation='bicubic'),
-    dict(type='ReIDRandomFlip', prob=0.5),
-    dict(type='PadRandomCrop', padding=10, padding_mode='edge'),
-    dict(type='PackReIDInputs'),
-]
-dgnet_train_dataloader = dict(
-    batch_size=dgnet_batch_size,
-    num_workers=4,
+train_dataloader = dict(
+    batch_size=32,
+    num_workers='${num_workers}',
     persistent_workers=True,
     drop_last=True,
     sampler=dict(type='PositivePairSampler'),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
+        type='${dataset_type}',
+        data_root='${data_root}',
         subset='train',
-        pipeline=dgnet_train_pipeline))
+        pipeline=[
+            dict(type='LoadReIDImage'),
+            dict(type='ReIDResize', scale='${img_scale}',
+                 interpolation='bicubic'),
+            dict(type='ReIDRandomFlip', prob=0.5),
+            dict(type='PadRandomCrop', padding='${crop_padding}',
+                 padding_mode='edge'),
+            dict(type='PackReIDInputs'),
+        ]))
 adam = dict(type='Adam', lr=1e-4, betas=(0.0, 0.999), weight_decay=5e-4)
-dgnet_optim_wrapper = dict(
+optim_wrapper = dict(
     constructor='MultiOptimWrapperConstructor',
     # SGD for E_a, 10x on the two heads (Sec. 4.1 (v)).
     appearance_encoder=dict(
@@ -215,40 +191,56 @@ dgnet_optim_wrapper = dict(
     structure_encoder=dict(optimizer=adam),
     decoder=dict(optimizer=adam),
     discriminator=dict(optimizer=adam))
-dgnet_stage = dict(
-    name='dgnet',
-    type='train',
-    cfg=dict(
-        model=dgnet,
-        train_dataloader=dgnet_train_dataloader,
-        optim_wrapper=dgnet_optim_wrapper,
-        # x0.1 at 60k and 90k for every optimiser (the reference's
-        # multistep policy; its third step, 105k, is past the end).
-        param_scheduler=[
-            dict(type='MultiStepLR', by_epoch=False,
-                 milestones=[60000, 90000], gamma=0.1),
-        ],
-        train_cfg=dict(type='IterBasedTrainLoop', max_iters=dgnet_max_iters,
-                       val_interval=dgnet_max_iters),
-        custom_hooks=[
-            *_base_.custom_hooks,
-            dict(type='DGNetLossRampHook',
-                 ramps=dict(prim=(warmup_begin, warmup_end),
-                            fine=(warmup_begin, warmup_end))),
-        ],
-        default_hooks=dict(checkpoint=dict(interval=10000))))
+# x0.1 at 60k and 90k for every optimiser (the reference's multistep
+# policy; its third step, 105k, is past the end).
+param_scheduler = [
+    dict(type='MultiStepLR', by_epoch=False, milestones_ratio=[0.6, 0.9],
+         gamma=0.1),
+]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=100000,
+                 val_interval_ratio=1.0)
+# The re-id losses on generated images join at 30k and reach their weight
+# at 34k of 100k iterations (Sec. 3.3): fractions of the run.
+dgnet_ramps = dict(prim=(0.30, 0.34), fine=(0.30, 0.34))
+custom_hooks = [
+    dict(type='LossGuardHook'),
+    dict(type='DGNetLossRampHook', ramps_ratio='${dgnet_ramps}'),
+]
 
 # ---------------------------------------------------------------------------
-# Table 3: the teacher (baseline), f_prim, f_fine and both.
-test_stages = [
-    dict(name='test_teacher', type='test',
-         cfg=dict(model=teacher,
-                  load_from='{work_dir}/teacher/final.pth')),
-] + [
-    dict(name=f'test_{feature}', type='test',
-         cfg=dict(model=dict(dgnet, test_cfg=dict(feature=feature)),
-                  load_from='{work_dir}/dgnet/final.pth'))
-    for feature in ('prim', 'fine', 'both')
-]
-stages = [teacher_stage, dgnet_stage] + test_stages
+stages = dict(
+    teacher=dict(
+        type='train',
+        cfg=dict(
+            model='${teacher}',
+            train_dataloader='${teacher_train_dataloader}',
+            optim_wrapper='${teacher_optim_wrapper}',
+            param_scheduler=[
+                dict(type='MultiStepLR', by_epoch=False,
+                     milestones_ratio=[2 / 3], gamma=0.1),
+            ],
+            # 60 epochs of the training set at the loader's batch size.
+            train_cfg=dict(max_iters=None, max_epochs=60,
+                           num_images='${num_train_images}'),
+            custom_hooks=[dict(type='LossGuardHook')])),
+    dgnet=dict(
+        type='train',
+        cfg=dict(default_hooks=dict(checkpoint=dict(interval=10000)))),
+    # Table 3: the teacher (baseline), f_prim, f_fine and both.
+    test_teacher=dict(
+        type='test',
+        cfg=dict(model='${teacher}',
+                 load_from='{work_dir}/teacher/final.pth')),
+    test_prim=dict(
+        type='test',
+        cfg=dict(model=dict(test_cfg=dict(feature='prim')),
+                 load_from='{work_dir}/dgnet/final.pth')),
+    test_fine=dict(
+        type='test',
+        cfg=dict(model=dict(test_cfg=dict(feature='fine')),
+                 load_from='{work_dir}/dgnet/final.pth')),
+    test_both=dict(
+        type='test',
+        cfg=dict(load_from='{work_dir}/dgnet/final.pth')),
+)
 test_stage = 'test_both'

@@ -4,9 +4,9 @@ _base_ = [
     './_base_/slsr_pipeline_market.py',
 ]
 
+num_classes = 751
 model = dict(
     head=dict(
-        num_classes=751,
         dropout=0.5,
         loss_cls=dict(type='CrossEntropyLoss', label_smooth=0.0),
         loss_triplet=None))

@@ -9,9 +9,9 @@ _base_ = [
 # The baseline of the paper: identity classifier trained with plain
 # cross-entropy (Eq. (6)), no metric loss; dropout 0.5 as the authors'
 # ClassBlock.
+num_classes = 751
 model = dict(
     head=dict(
-        num_classes=751,
         dropout=0.5,
         loss_cls=dict(type='CrossEntropyLoss', label_smooth=0.0),
         loss_triplet=None))

@@ -1,41 +1,16 @@
-# SLSR with a ResNet-50 on VIPeR (Table 7: 316 training identities, split
-# 0 of the 10 random halves, 8,000 generated images).
+
 _base_ = ['./slsr_r50_market.py']
 
 dataset_type = 'VIPeR'
 data_root = 'data/viper'
-viper_args = dict(split_id=0)
-train_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root, **viper_args))
+viper_split_id = 0
+train_dataloader = dict(dataset=dict(split_id='${viper_split_id}'))
 test_dataloader = dict(
     dataset=dict(datasets=[
-        dict(type=dataset_type, data_root=data_root, subset=subset,
-             pipeline=_base_.test_pipeline, **viper_args)
+        dict(type='${dataset_type}', data_root='${data_root}', subset=subset,
+             pipeline='${test_pipeline}', split_id='${viper_split_id}')
         for subset in ('query', 'gallery')
     ]))
-val_dataloader = test_dataloader
-model = dict(head=dict(num_classes=316))
-
-# Schedules of slsr_pipeline_market.py in epochs of this training set.
+num_classes = 316
 num_train_images = 632
 num_generated = 8000
-iters_per_epoch = num_train_images // _base_.batch_size
-max_iters = 60 * iters_per_epoch
-slsr_iters_per_epoch = (num_train_images + num_generated) // _base_.batch_size
-slsr_max_iters = 130 * slsr_iters_per_epoch
-train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-param_scheduler = [
-    dict(type='MultiStepLR', by_epoch=False,
-         milestones=[40 * iters_per_epoch], gamma=0.1),
-]
-slsr = dict(
-    num_generated=num_generated,
-    finetune=dict(
-        train_cfg=dict(max_iters=slsr_max_iters, val_interval=slsr_max_iters),
-        param_scheduler=[
-            dict(type='MultiStepLR', by_epoch=False,
-                 milestones=[40 * slsr_iters_per_epoch,
-                             80 * slsr_iters_per_epoch,
-                             120 * slsr_iters_per_epoch],
-                 gamma=0.1),
-        ]))

@@ -2,17 +2,13 @@ from .checkpoint_check import (
     CheckpointMismatchError,
     check_checkpoint_compatible,
 )
-from .config_check import (
-    cap_num_workers,
-    check_cfg_options,
-    drop_pretrained,
-    enable_amp,
-)
+from .config_check import cap_num_workers, drop_pretrained, enable_amp
+from .progress import ProgressBar
 from .safe_load import register_safe_globals, safe_globals
 from .setup_env import register_all_modules
 
 __all__ = [
     'register_safe_globals', 'safe_globals', 'register_all_modules',
-    'check_cfg_options', 'cap_num_workers', 'drop_pretrained', 'enable_amp',
+    'ProgressBar', 'cap_num_workers', 'drop_pretrained', 'enable_amp',
     'check_checkpoint_compatible', 'CheckpointMismatchError'
 ]

@@ -1,55 +1,8 @@
 """Config checks and adjustments that the tools apply before building."""
-import difflib
-from typing import Iterable, Optional
+from typing import Optional
 
 import torch
-from mmengine.config import Config, ConfigDict
-
-
-def _keys(node, prefix: str = '') -> Iterable[str]:
-    if isinstance(node, (dict, ConfigDict)):
-        for key, value in node.items():
-            path = f'{prefix}.{key}' if prefix else str(key)
-            yield path
-            yield from _keys(value, path)
-    elif isinstance(node, (list, tuple)):
-        for i, value in enumerate(node):
-            yield f'{prefix}.{i}'
-            yield from _keys(value, f'{prefix}.{i}')
-
-
-def check_cfg_options(cfg: Config, options: dict) -> None:
-    """Raise ``KeyError`` for an override whose parent key does not exist.
-
-    mmengine silently adds unknown keys given with ``--cfg-options``; a typo
-    (``model.backbone.dpth=18``) would then be ignored by the model or fail
-    deep inside a constructor. A new leaf under an existing dict is allowed
-    only when the parent dict exists and is not a typo of a sibling.
-
-    Args:
-        cfg (Config): The loaded config.
-        options (dict): ``{dotted.key: value}`` from ``--cfg-options``.
-    """
-    known = set(_keys(cfg._cfg_dict.to_dict()))
-    for key in options:
-        if key in known:
-            continue
-        parent, _, leaf = key.rpartition('.')
-        if parent and parent not in known:
-            close = difflib.get_close_matches(parent, known, n=1)
-            hint = f" Did you mean '{close[0]}'?" if close else ''
-            raise KeyError(
-                f"--cfg-options key '{key}' does not exist in the config: "
-                f"'{parent}' is not a key.{hint} Run tools/misc/"
-                'print_config.py CONFIG to see every key.')
-        siblings = [k.rpartition('.')[2] for k in known
-                    if k.rpartition('.')[0] == parent]
-        close = difflib.get_close_matches(leaf, siblings, n=1, cutoff=0.8)
-        if close:
-            raise KeyError(
-                f"--cfg-options key '{key}' does not exist in the config. "
-                f"Did you mean '{parent + '.' if parent else ''}{close[0]}'? "
-                'Run tools/misc/print_config.py CONFIG to see every key.')
+from mmengine.config import Config
 
 
 def cap_num_workers(cfg: Config) -> None:
@@ -105,9 +58,9 @@ def enable_amp(cfg: Config, dtype: Optional[str] = None) -> None:
     bfloat16, the CPU default: ``AutocastOptimWrapper`` (autocast on the
     model's device, no loss scaling), because ``AmpOptimWrapper`` requires
     CUDA and DG-Net's joint step cannot use a loss scaler. Single wrappers,
-    ``MultiOptimWrapperConstructor`` dicts and the stages of pipeline
-    configs are all switched; wrappers with a non-default ``type`` are left
-    alone.
+    ``MultiOptimWrapperConstructor`` dicts are switched (a pipeline's
+    stages are switched one by one by ``PipelineRunner(amp_dtype=...)``);
+    wrappers with a non-default ``type`` are left alone.
 
     Args:
         cfg (Config): The config, changed in place.
@@ -120,11 +73,7 @@ def enable_amp(cfg: Config, dtype: Optional[str] = None) -> None:
         raise ValueError(
             '--amp-dtype float16 needs a GPU (loss-scaled float16 autocast '
             'is CUDA-only in mmengine); use --amp-dtype bfloat16 on CPU.')
-    configs = [cfg.optim_wrapper] if 'optim_wrapper' in cfg else []
-    configs += [
-        stage['cfg']['optim_wrapper'] for stage in cfg.get('stages', [])
-        if 'optim_wrapper' in stage.get('cfg', {})
-    ]
+    configs = [cfg.optim_wrapper] if cfg.get('optim_wrapper') else []
     for wrappers in configs:
         if 'constructor' in wrappers and 'optimizer' not in wrappers:
             # {sub-module: wrapper cfg} for MultiOptimWrapperConstructor.

@@ -17,6 +17,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import mmreidgen.engine  # noqa: F401
     import mmreidgen.evaluation  # noqa: F401
     import mmreidgen.models  # noqa: F401
+    import mmreidgen.stages  # noqa: F401
     import mmreidgen.visualization  # noqa: F401
 
     if not init_default_scope:

@@ -1,1 +1,3 @@
-__all__ = []
+from .reid_visualizer import ReIDVisualizer
+
+__all__ = ['ReIDVisualizer']

@@ -1,18 +1,17 @@
-# CUHK03 (detected images, 767/700 new protocol) under data/cuhk03.
+# CUHK03 under data/cuhk03: detected boxes, the 767/700 protocol.
 _base_ = ['./market1501.py']
 
 dataset_type = 'CUHK03'
 data_root = 'data/cuhk03'
-cuhk03_args = dict(image_set='detected', protocol='new')
-
-train_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root, **cuhk03_args))
+cuhk03_image_set = 'detected'
+cuhk03_protocol = 'new'
+cuhk03_split_id = 0  # used by protocol='classic' (20 splits)
+_cuhk03 = dict(image_set='${cuhk03_image_set}', protocol='${cuhk03_protocol}',
+               split_id='${cuhk03_split_id}')
+train_dataloader = dict(dataset=_cuhk03)
 test_dataloader = dict(
-    dataset=dict(
-        datasets=[
-            dict(type=dataset_type, data_root=data_root, subset='query',
-                 pipeline={{_base_.test_pipeline}}, **cuhk03_args),
-            dict(type=dataset_type, data_root=data_root, subset='gallery',
-                 pipeline={{_base_.test_pipeline}}, **cuhk03_args),
-        ]))
-val_dataloader = test_dataloader
+    dataset=dict(datasets=[
+        dict(type='${dataset_type}', data_root='${data_root}', subset=subset,
+             pipeline='${test_pipeline}', **_cuhk03)
+        for subset in ('query', 'gallery')
+    ]))

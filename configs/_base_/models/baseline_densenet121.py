@@ -8,11 +8,11 @@ model = dict(
         type='mmpretrain.DenseNet',
         arch='121',
         out_indices=(3, ),
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
+        init_cfg=dict(type='Pretrained', checkpoint='${pretrained}')),
     head=dict(
         type='ReIDHead',
         in_channels=1024,
-        num_classes=num_classes,
+        num_classes='${num_classes}',
         pooling='avg',
         bnneck=True,
         loss_cls=dict(type='CrossEntropyLoss', label_smooth=0.1)),

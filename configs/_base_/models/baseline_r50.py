@@ -11,11 +11,11 @@ model = dict(
         depth=50,
         strides=(1, 2, 2, 1),
         out_indices=(3, ),
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
+        init_cfg=dict(type='Pretrained', checkpoint='${pretrained}')),
     head=dict(
         type='ReIDHead',
         in_channels=2048,
-        num_classes=num_classes,
+        num_classes='${num_classes}',
         pooling='avg',
         bnneck=True,
         loss_cls=dict(type='CrossEntropyLoss', label_smooth=0.1),

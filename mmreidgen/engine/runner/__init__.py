@@ -1,12 +1,3 @@
-from .pipeline_runner import PipelineRunner
-from .slsr_steps import (
-                         SLSRClusterStep,
-                         SLSRFinetuneStep,
-                         SLSRGenerateStep,
-                         SLSRTrainGANStep,
-)
+from .reid_runner import ReIDRunner
 
-__all__ = [
-    'PipelineRunner', 'SLSRClusterStep', 'SLSRTrainGANStep',
-    'SLSRGenerateStep', 'SLSRFinetuneStep'
-]
+__all__ = ['ReIDRunner']

@@ -3,7 +3,10 @@
 Used to measure the fidelity of CR-GAN renderings (Table 1 of CR-GAN): the
 Fréchet distance between Gaussians fitted to Inception-v3 pool features of
 real target images and of generated images. Nothing is downloaded: the
-Inception weights come from a local file.
+Inception weights come from a local file. With the FID Inception file
+(``pt_inception-2015-12-05``) the numbers are comparable with published
+ones; :func:`.image_metrics.fid_torchmetrics` computes the same FID
+entirely in torchmetrics.
 """
 import os.path as osp
 from typing import Callable, Iterable, Optional, Tuple
@@ -13,6 +16,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from scipy import linalg
+
+from .image_metrics import FIDInceptionFeatures, is_fid_inception
 
 # ImageNet statistics used by torchvision's Inception-v3 weights.
 _IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -90,11 +95,16 @@ def fid_from_features(real: np.ndarray, fake: np.ndarray) -> float:
 class InceptionFeatures(nn.Module):
     """Inception-v3 pool features (2048-d) from a local weights file.
 
-    The network is torchvision's ``inception_v3`` built without weights;
-    ``weights`` is a local state dict for it, e.g. torchvision's ImageNet
-    file ``inception_v3_google-0cc3c7bd.pth`` copied to ``checkpoints/``.
-    Numbers are comparable with each other, not with the TensorFlow FID
-    weights used in papers (a different Inception variant).
+    Two files are accepted, told apart by their keys:
+
+    - the FID Inception (``pt_inception-2015-12-05``, the TensorFlow
+      network of published FIDs; see :mod:`.image_metrics`): features come
+      from torch-fidelity's network through torchmetrics, with its
+      TF-style resize to 299 and uint8 input, so FIDs are comparable with
+      papers;
+    - torchvision's ImageNet ``inception_v3`` (e.g.
+      ``inception_v3_google-0cc3c7bd.pth``): a different Inception; its
+      FIDs are comparable with each other only.
 
     Args:
         weights (str): Path of the state dict.
@@ -109,16 +119,25 @@ class InceptionFeatures(nn.Module):
                 'local state dict of torchvision inception_v3 (e.g. '
                 'inception_v3_google-0cc3c7bd.pth); nothing is downloaded. '
                 'Copy it to checkpoints/ and pass its path.')
-        from torchvision.models import inception_v3
-        net = inception_v3(weights=None, aux_logits=True, init_weights=False)
         state = torch.load(weights, map_location='cpu', weights_only=True)
         state = state.get('state_dict', state)
-        net.load_state_dict(state, strict=False)
+        self.resize = resize
+        self.fid_net = None
+        if is_fid_inception(state):
+            self.fid_net = FIDInceptionFeatures(weights)
+            return
+        from torchvision.models import inception_v3
+        net = inception_v3(weights=None, aux_logits=True, init_weights=False)
+        missing = net.load_state_dict(state, strict=False).missing_keys
+        if missing:
+            raise KeyError(
+                f'{weights} is neither the FID Inception nor a torchvision '
+                f'inception_v3 state dict: {len(missing)} keys missing '
+                f'(e.g. {missing[:3]}).')
         net.fc = nn.Identity()
         net.AuxLogits = None
         net.aux_logits = False
         self.net = net.eval()
-        self.resize = resize
         self.register_buffer('mean', torch.tensor(_IMAGENET_MEAN).view(
             1, 3, 1, 1), persistent=False)
         self.register_buffer('std', torch.tensor(_IMAGENET_STD).view(
@@ -127,6 +146,8 @@ class InceptionFeatures(nn.Module):
     @torch.no_grad()
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """``Nx2048`` features of RGB images in [0, 1] (``Nx3xHxW``)."""
+        if self.fid_net is not None:
+            return self.fid_net(images)
         if self.resize:
             images = F.interpolate(images, size=(299, 299), mode='bilinear',
                                    align_corners=False)

@@ -1,6 +1,9 @@
-"""CMC, mAP and mINP of a re-id ranking (the Market-1501 protocol).
+"""CMC, mAP and mINP of a re-id ranking.
 
-Definitions (as in torchreid and fast-reid):
+Two protocols, see ``docs/en/evaluation.md``: ``'market'`` (Market-1501,
+DukeMTMC-reID, MSMT17, CUHK03 767/700) and ``'single_gallery_shot'``
+(CUHK03 classic, VIPeR; torchreid's ``eval_cuhk03``). Definitions of the
+market protocol (as in torchreid and fast-reid):
 
 * For each query, gallery entries with the same pid **and** the same camid
   are junk and are removed from its ranking; same pid, other camid are the
@@ -25,6 +28,28 @@ number of entries closer (its rank) and the number at exactly its distance.
 The rare rows with such ties are recomputed exactly with the index rule,
 so results equal a stable argsort. The work is O(G log n) per query
 instead of O(G log G), and memory grows with the chunk, not with Q x G.
+
+Single-gallery-shot CMC: for each query, after the junk is removed, one
+gallery entry per identity is drawn uniformly (for the query's own identity,
+one of its positives), the CMC of that reduced gallery is computed, and the
+CMC is averaged over ``num_repeats`` draws and over the queries; mAP and
+mINP are those of the market protocol on the full gallery. The rank of the
+drawn positive is one plus the number of other identities whose drawn entry
+precedes it (smaller distance, or equal distance and smaller gallery index),
+so no sort is needed: O(R x J) comparisons per query for R repeats and J
+gallery identities, in blocks of about 1M draws (about 50 MB).
+
+Draws: ``u = numpy.random.default_rng(seed).random((Q, R, J))``, made one
+block of queries at a time in query order, which consumes the stream
+exactly as one call would, so the result does not depend on the chunk size
+or the device. Identities are the distinct gallery pids in ascending order.
+For query ``i``, repeat ``r`` and identity ``j`` with ``n`` eligible entries
+(all its entries, or the query's positives for its own identity), the drawn
+entry is the ``floor(u[i, r, j] * n)``-th of them in gallery order. Draws
+are uniform and independent per query (as torchreid's), so the averaged
+CMC is an unbiased estimate of its expectation over the reduced galleries,
+and the queries' errors average out (draws shared by all queries would
+correlate them).
 """
 import logging
 import warnings
@@ -41,9 +66,12 @@ ArrayLike = Union[np.ndarray, Tensor]
 IdsLike = Union[np.ndarray, Tensor, Sequence[int]]
 
 AP_MODES = ('standard', 'trapezoid')
+PROTOCOLS = ('market', 'single_gallery_shot')
 
 # Elements of a distance chunk processed at once; about 100 MB of buffers.
 _CHUNK_ELEMENTS = 1 << 23
+# Single-gallery-shot draws processed at once; about 50 MB of buffers.
+_DRAW_ELEMENTS = 1 << 20
 
 
 def evaluate_rank(distmat: ArrayLike,
@@ -53,13 +81,21 @@ def evaluate_rank(distmat: ArrayLike,
                   g_camids: IdsLike,
                   max_rank: int = 50,
                   ap_mode: str = 'standard',
-                  chunk_size: Optional[int] = None
-                  ) -> Tuple[np.ndarray, float, float]:
+                  chunk_size: Optional[int] = None,
+                  protocol: str = 'market',
+                  num_repeats: int = 10,
+                  seed: int = 0) -> Tuple[np.ndarray, float, float]:
     """CMC, mAP and mINP of a query x gallery distance matrix.
 
     A torch tensor is processed with torch on its own device (a CUDA
     distance matrix stays on the GPU); a numpy array is wrapped without a
     copy and processed with torch on the CPU. Both give identical results.
+
+    With ``protocol='single_gallery_shot'`` (CUHK03 classic, VIPeR) the CMC
+    is averaged over ``num_repeats`` random reduced galleries of one entry
+    per identity, drawn per query as described in the module docstring;
+    mAP and mINP are those of the market protocol, on the full gallery.
+    With one gallery entry per identity both protocols give the same CMC.
 
     Args:
         distmat (np.ndarray | Tensor): ``Q x G`` distances, smaller is more
@@ -74,6 +110,13 @@ def evaluate_rank(distmat: ArrayLike,
             Defaults to 'standard'.
         chunk_size (int, optional): Queries per chunk. Defaults to None,
             which picks about 8M distances per chunk.
+        protocol (str): ``'market'`` (every gallery entry ranked) or
+            ``'single_gallery_shot'``. Defaults to 'market'.
+        num_repeats (int): Draws of the reduced gallery per query for
+            ``'single_gallery_shot'``; ignored by ``'market'``.
+            Defaults to 10 (torchreid's ``eval_cuhk03``).
+        seed (int): Seed of ``numpy.random.default_rng`` for the draws;
+            ignored by ``'market'``. Defaults to 0.
 
     Returns:
         tuple[np.ndarray, float, float]: ``cmc`` (float64 array of length
@@ -84,7 +127,8 @@ def evaluate_rank(distmat: ArrayLike,
     num_q, num_g = dist.shape
     return _evaluate(lambda start, stop: dist[start:stop], num_q, num_g,
                      dist.device, q_pids, g_pids, q_camids, g_camids,
-                     max_rank, ap_mode, chunk_size)
+                     max_rank, ap_mode, chunk_size, protocol, num_repeats,
+                     seed)
 
 
 def evaluate_rank_from_features(q_feats: ArrayLike,
@@ -96,7 +140,10 @@ def evaluate_rank_from_features(q_feats: ArrayLike,
                                 metric: str = 'euclidean',
                                 max_rank: int = 50,
                                 ap_mode: str = 'standard',
-                                chunk_size: Optional[int] = None
+                                chunk_size: Optional[int] = None,
+                                protocol: str = 'market',
+                                num_repeats: int = 10,
+                                seed: int = 0
                                 ) -> Tuple[np.ndarray, float, float]:
     """:func:`evaluate_rank` of the distances between two feature sets.
 
@@ -116,6 +163,11 @@ def evaluate_rank_from_features(q_feats: ArrayLike,
             Defaults to 'standard'.
         chunk_size (int, optional): Queries per chunk. Defaults to None
             (about 8M distances per chunk).
+        protocol (str): ``'market'`` or ``'single_gallery_shot'``, see
+            :func:`evaluate_rank`. Defaults to 'market'.
+        num_repeats (int): Draws per query for ``'single_gallery_shot'``.
+            Defaults to 10.
+        seed (int): Seed of the draws. Defaults to 0.
 
     Returns:
         tuple[np.ndarray, float, float]: ``cmc``, ``mAP`` and ``mINP`` as
@@ -125,7 +177,29 @@ def evaluate_rank_from_features(q_feats: ArrayLike,
     num_q, num_g = chunked.shape
     return _evaluate(chunked.rows, num_q, num_g, chunked.device, q_pids,
                      g_pids, q_camids, g_camids, max_rank, ap_mode,
-                     chunk_size)
+                     chunk_size, protocol, num_repeats, seed)
+
+
+def check_protocol(protocol: str, num_repeats: int, seed: int) -> None:
+    """Raise a ``ValueError`` naming the bad protocol argument.
+
+    Args:
+        protocol (str): One of :data:`PROTOCOLS`.
+        num_repeats (int): A positive int.
+        seed (int): A non-negative int (``numpy.random.default_rng``).
+    """
+    if protocol not in PROTOCOLS:
+        raise ValueError(f'protocol must be one of {PROTOCOLS}, got '
+                         f'{protocol!r}.')
+    if (isinstance(num_repeats, bool)
+            or not isinstance(num_repeats, (int, np.integer))
+            or num_repeats < 1):
+        raise ValueError(
+            f'num_repeats must be a positive int, got {num_repeats!r}.')
+    if (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+            or seed < 0):
+        raise ValueError(
+            f'seed must be a non-negative int, got {seed!r}.')
 
 
 def _as_distance_tensor(distmat: ArrayLike) -> Tensor:
@@ -164,12 +238,14 @@ def _as_ids(ids: IdsLike, length: int, name: str,
 def _evaluate(get_rows: Callable[[int, int], Tensor], num_q: int, num_g: int,
               device: torch.device, q_pids: IdsLike, g_pids: IdsLike,
               q_camids: IdsLike, g_camids: IdsLike, max_rank: int,
-              ap_mode: str,
-              chunk_size: Optional[int]) -> Tuple[np.ndarray, float, float]:
+              ap_mode: str, chunk_size: Optional[int], protocol: str,
+              num_repeats: int,
+              seed: int) -> Tuple[np.ndarray, float, float]:
     """Evaluate rows ``get_rows(start, stop)`` of a ``Q x G`` matrix."""
     if ap_mode not in AP_MODES:
         raise ValueError(f'ap_mode must be one of {AP_MODES}, got '
                          f'{ap_mode!r}.')
+    check_protocol(protocol, num_repeats, seed)
     if int(max_rank) != max_rank or max_rank < 1:
         raise ValueError(f'max_rank must be a positive int, got {max_rank}.')
     if chunk_size is None:
@@ -187,6 +263,9 @@ def _evaluate(get_rows: Callable[[int, int], Tensor], num_q: int, num_g: int,
     # Gallery grouped by pid; stable, so indices ascend within a pid.
     g_order = torch.argsort(g_pids, stable=True)
     g_sorted_pids = g_pids[g_order]
+    sampler = None
+    if protocol == 'single_gallery_shot':
+        sampler = _SingleShotSampler(g_sorted_pids, num_repeats, seed)
 
     first_hist = np.zeros(max_rank + 1, dtype=np.int64)
     aps, inps = [], []
@@ -196,8 +275,14 @@ def _evaluate(get_rows: Callable[[int, int], Tensor], num_q: int, num_g: int,
         ranks, num_pos = _positive_ranks(dist, q_pids[start:stop],
                                          q_camids[start:stop], g_camids,
                                          g_order, g_sorted_pids)
+        if sampler is not None:
+            # Ranks of the drawn positives, (queries with one) x repeats.
+            first = sampler.first_ranks(dist, q_pids[start:stop],
+                                        q_camids[start:stop], g_camids,
+                                        g_order, num_pos)
         ranks, num_pos = ranks.cpu().numpy(), num_pos.cpu().numpy()
-        first, ap, inp = _metrics_from_ranks(ranks, num_pos, ap_mode)
+        first_market, ap, inp = _metrics_from_ranks(ranks, num_pos, ap_mode)
+        first = first_market if sampler is None else first.reshape(-1)
         first_hist += np.bincount(
             np.minimum(first - 1, max_rank), minlength=max_rank + 1)
         aps.append(ap)
@@ -217,11 +302,115 @@ def _evaluate(get_rows: Callable[[int, int], Tensor], num_q: int, num_g: int,
             'gallery (same pid, different camid) and were skipped.',
             logger='current',
             level=logging.WARNING)
-    # first_hist[max_rank] counts first matches beyond max_rank.
-    cmc = np.cumsum(first_hist[:max_rank]) / num_valid
+    # first_hist[max_rank] counts first matches beyond max_rank; with
+    # sampling it counts every (query, repeat) pair.
+    num_draws = 1 if sampler is None else num_repeats
+    cmc = np.cumsum(first_hist[:max_rank]) / (num_valid * num_draws)
     mean_ap = float(np.mean(np.concatenate(aps)))
     mean_inp = float(np.mean(np.concatenate(inps)))
     return cmc, mean_ap, mean_inp
+
+
+def _make_generator(seed: int) -> np.random.Generator:
+    """The generator of the single-gallery-shot draws."""
+    return np.random.default_rng(seed)
+
+
+class _SingleShotSampler:
+    """Ranks of drawn positives in reduced galleries of one per identity.
+
+    Args:
+        g_sorted_pids (Tensor): Gallery pids sorted (stably) ascending.
+        num_repeats (int): Reduced galleries drawn per query.
+        seed (int): Seed of the generator; its stream is consumed query
+            after query, ``num_repeats x J`` doubles each.
+    """
+
+    def __init__(self, g_sorted_pids: Tensor, num_repeats: int,
+                 seed: int) -> None:
+        self.id_pids, counts = torch.unique_consecutive(
+            g_sorted_pids, return_counts=True)
+        # Position of each identity's first entry in the pid-sorted order.
+        self.id_start = counts.cumsum(0) - counts
+        self.id_count = counts
+        self.num_repeats = num_repeats
+        self.rng = _make_generator(seed)
+
+    def first_ranks(self, dist: Tensor, q_pids: Tensor, q_camids: Tensor,
+                    g_camids: Tensor, g_order: Tensor,
+                    num_pos: Tensor) -> np.ndarray:
+        """Draw for a chunk of queries and rank the drawn positives.
+
+        Args:
+            dist (Tensor): ``c x G`` distances of the chunk.
+            q_pids, q_camids (Tensor): The chunk's ids.
+            g_camids (Tensor): All gallery camids.
+            g_order (Tensor): Stable argsort of the gallery pids.
+            num_pos (Tensor): Positives of each query of the chunk.
+
+        Returns:
+            np.ndarray: ``n x R`` int64 1-based ranks for the ``n`` queries
+            of the chunk that have a positive, in order.
+        """
+        num_ids = len(self.id_pids)
+        block = max(1, _DRAW_ELEMENTS // (self.num_repeats * num_ids))
+        out = []
+        for start in range(0, len(dist), block):
+            stop = min(start + block, len(dist))
+            # Drawn for every query, matched or not, so that query i
+            # always reads the same part of the stream.
+            u = self.rng.random((stop - start, self.num_repeats, num_ids))
+            u = torch.from_numpy(u).to(dist.device)
+            valid = num_pos[start:stop] > 0
+            if bool(valid.all()):
+                rows = slice(start, stop)
+            elif bool(valid.any()):
+                u = u[valid]
+                rows = valid.nonzero()[:, 0] + start
+            else:
+                continue
+            out.append(
+                self._ranks(dist[rows], q_pids[rows], q_camids[rows],
+                            g_camids, g_order, num_pos[rows],
+                            u).cpu().numpy())
+        if not out:
+            return np.zeros((0, self.num_repeats), dtype=np.int64)
+        return np.concatenate(out)
+
+    def _ranks(self, dist: Tensor, q_pids: Tensor, q_camids: Tensor,
+               g_camids: Tensor, g_order: Tensor, num_pos: Tensor,
+               u: Tensor) -> Tensor:
+        """``b x R`` ranks from the ``b x R x J`` uniforms ``u``."""
+        num_rows = len(dist)
+        device = dist.device
+        own = torch.searchsorted(self.id_pids, q_pids)  # query has a match
+        lo, size = self.id_start[own], self.id_count[own]
+        # The query's positives in gallery order, within its pid group.
+        arange = torch.arange(int(size.max()), device=device)
+        in_group = arange < size[:, None]
+        gidx = g_order[(lo[:, None] + arange).clamp_(max=len(g_order) - 1)]
+        pos = in_group & (g_camids[gidx] != q_camids[:, None])
+        pos_cum = pos.cumsum(1)
+
+        def draw(uniform: Tensor, count: Tensor) -> Tensor:
+            """floor(u * n), kept below n against rounding up."""
+            pick = (uniform * count.to(uniform.dtype)).long()
+            return torch.minimum(pick, count - 1)
+
+        # The drawn positive: the k-th (0-based) True of `pos`.
+        u_own = u.gather(2, own.view(-1, 1, 1).expand(-1, u.shape[1], 1))
+        k = draw(u_own[..., 0], num_pos[:, None])
+        slot = torch.searchsorted(pos_cum, k + 1)
+        p_idx = gidx.gather(1, slot)
+        p_val = dist.gather(1, p_idx)
+        # One entry of every identity; the own identity's is masked out.
+        s_idx = g_order[self.id_start + draw(u, self.id_count)]
+        s_val = dist.gather(1, s_idx.view(num_rows, -1)).view(s_idx.shape)
+        before = s_val < p_val[..., None]
+        before |= (s_val == p_val[..., None]) & (s_idx < p_idx[..., None])
+        ids = torch.arange(len(self.id_pids), device=device)
+        before &= (ids != own[:, None])[:, None, :]
+        return before.sum(2) + 1
 
 
 def _prepare_chunk(dist: Tensor, start: int) -> Tensor:

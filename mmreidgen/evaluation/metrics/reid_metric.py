@@ -17,7 +17,7 @@ from ..functional import (
     resolve_device,
 )
 from ..functional.distance import METRICS as DISTANCES
-from ..functional.rank import AP_MODES
+from ..functional.rank import AP_MODES, check_protocol
 
 _RERANK_KEYS = ('k1', 'k2', 'lambda_value', 'mode', 'backend')
 
@@ -29,9 +29,13 @@ class ReIDMetric(BaseMetric):
     ``process`` keeps, per sample, a CPU copy of ``pred_feature`` and the
     metainfo ``pid``, ``camid`` and ``is_query``; ``compute_metrics``
     splits queries from gallery entries, ranks the gallery by distance and
-    calls :func:`mmreidgen.evaluation.functional.evaluate_rank` (the
-    Market-1501 protocol: same-pid same-camera gallery entries are ignored,
-    queries without a match are skipped).
+    calls :func:`mmreidgen.evaluation.functional.evaluate_rank`: same-pid
+    same-camera gallery entries are ignored, queries without a match are
+    skipped. ``protocol='market'`` ranks every gallery entry (Market-1501,
+    DukeMTMC-reID, MSMT17, CUHK03 767/700); ``'single_gallery_shot'``
+    averages the CMC over ``num_repeats`` reduced galleries of one entry per
+    identity, drawn per query (CUHK03 classic, VIPeR), with mAP and mINP on
+    the full gallery. See ``docs/en/evaluation.md``.
 
     The returned values are percentages (0-100): ``mAP``, ``mINP`` and
     ``R{k}`` for each k in ``topk``. mmengine prefixes them with
@@ -45,6 +49,12 @@ class ReIDMetric(BaseMetric):
         ap_mode (str): ``'standard'`` (torchreid, fast-reid) or
             ``'trapezoid'`` (Market-1501 MATLAB, DG-Net, SLS_ReID).
             Defaults to 'standard'.
+        protocol (str): ``'market'`` or ``'single_gallery_shot'``, also
+            applied to re-ranked distances. Defaults to 'market'.
+        num_repeats (int): Reduced galleries drawn per query with
+            ``'single_gallery_shot'``. Defaults to 10.
+        seed (int): Seed of those draws; the same features and seed give
+            the same metrics. Defaults to 0.
         rerank (bool): Apply k-reciprocal re-ranking (Zhong et al., CVPR
             2017) before ranking. Defaults to False.
         rerank_cfg (dict, optional): ``k1``, ``k2``, ``lambda_value`` and
@@ -72,6 +82,9 @@ class ReIDMetric(BaseMetric):
                  metric: str = 'euclidean',
                  topk: Sequence[int] = (1, 5, 10, 20),
                  ap_mode: str = 'standard',
+                 protocol: str = 'market',
+                 num_repeats: int = 10,
+                 seed: int = 0,
                  rerank: bool = False,
                  rerank_cfg: Optional[dict] = None,
                  device: str = 'auto',
@@ -84,6 +97,7 @@ class ReIDMetric(BaseMetric):
         if ap_mode not in AP_MODES:
             raise ValueError(f'ap_mode must be one of {AP_MODES}, got '
                              f'{ap_mode!r}.')
+        check_protocol(protocol, num_repeats, seed)
         topk = (topk, ) if isinstance(topk, int) else tuple(topk)
         if not topk or any(int(k) != k or k < 1 for k in topk):
             raise ValueError(
@@ -104,6 +118,8 @@ class ReIDMetric(BaseMetric):
         self.metric = metric
         self.topk = tuple(int(k) for k in topk)
         self.ap_mode = ap_mode
+        self.protocol_cfg = dict(
+            protocol=protocol, num_repeats=int(num_repeats), seed=int(seed))
         self.rerank = rerank
         self.rerank_cfg = rerank_cfg
         self.device = resolve_device(device)
@@ -167,7 +183,8 @@ class ReIDMetric(BaseMetric):
                 self._reranked_distance(q_feats, g_feats),
                 *ids,
                 max_rank=max_rank,
-                ap_mode=self.ap_mode)
+                ap_mode=self.ap_mode,
+                **self.protocol_cfg)
         else:
             cmc, mean_ap, mean_inp = evaluate_rank_from_features(
                 q_feats,
@@ -175,7 +192,8 @@ class ReIDMetric(BaseMetric):
                 *ids,
                 metric=self.metric,
                 max_rank=max_rank,
-                ap_mode=self.ap_mode)
+                ap_mode=self.ap_mode,
+                **self.protocol_cfg)
         metrics = dict(mAP=100 * mean_ap, mINP=100 * mean_inp)
         for k in self.topk:
             metrics[f'R{k}'] = 100 * float(cmc[k - 1])

@@ -1,0 +1,36 @@
+"""The user-facing API: load a config, a model, extract, rank, generate.
+
+Every tool and pipeline stage goes through these functions (mmpretrain's
+``apis/`` shape):
+
+- :func:`load_config`: the one resolver of a config and of a pipeline
+  stage's effective config;
+- :func:`init_model`: the one model loader (strict, compatibility-checked,
+  ``weights_only=True``);
+- :class:`ReIDFeatureExtractor`: features of images, a folder or a
+  dataloader; :class:`ReIDInferencer`: query images against a gallery;
+- :func:`crgan_render`, :func:`dgnet_swap`, :func:`slsr_sample`: each
+  method's generation.
+"""
+from mmreidgen.stages.config import find_config, load_config
+
+from .feature_extraction import (
+    ExportableExtractor,
+    ReIDFeatureExtractor,
+    list_images,
+)
+from .generation import (
+    crgan_render,
+    dgnet_interpolate,
+    dgnet_swap,
+    slsr_sample,
+)
+from .inference import ReIDInferencer
+from .model import init_model, load_weights
+
+__all__ = [
+    'load_config', 'find_config', 'init_model', 'load_weights',
+    'ReIDFeatureExtractor', 'ExportableExtractor', 'ReIDInferencer',
+    'list_images', 'crgan_render', 'dgnet_swap', 'dgnet_interpolate',
+    'slsr_sample'
+]

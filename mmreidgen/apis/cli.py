@@ -1,0 +1,89 @@
+"""What the command-line tools share: overrides, errors, interruption."""
+import ast
+import os
+import os.path as osp
+import sys
+import tempfile
+import traceback
+from typing import Callable, Optional
+
+from mmengine.config import DictAction
+
+
+class ConfigOptionAction(DictAction):
+    """mmengine's ``--cfg-options`` parser that also reads ``dict(...)``.
+
+    mmengine stores ``optim_wrapper.clip_grad=dict(max_norm=10)`` as the
+    string ``'dict(max_norm=10)'``; here ``dict(k=v, ...)`` with literal
+    values (numbers, strings, tuples, lists, None, booleans, nested dicts)
+    becomes a dict.
+    """
+
+    @staticmethod
+    def _parse_iterable(val: str):
+        text = val.strip()
+        if text.startswith('dict(') and text.endswith(')'):
+            return _literal_dict(text)
+        return DictAction._parse_iterable(val)
+
+
+def _literal(node: ast.AST):
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+            node.func.id == 'dict' and not node.args:
+        return {kw.arg: _literal(kw.value) for kw in node.keywords}
+    return ast.literal_eval(node)
+
+
+def _literal_dict(text: str) -> dict:
+    try:
+        return _literal(ast.parse(text, mode='eval').body)
+    except (ValueError, SyntaxError) as err:
+        raise ValueError(
+            f'--cfg-options value {text!r} is not dict(key=literal, ...): '
+            f'{err}') from None
+
+
+def error_log_path(work_dir: Optional[str]) -> str:
+    """Where a tool writes the traceback of an error."""
+    if work_dir:
+        os.makedirs(work_dir, exist_ok=True)
+        return osp.join(work_dir, 'error.log')
+    fd, path = tempfile.mkstemp(prefix='mmreidgen-error-', suffix='.log')
+    os.close(fd)
+    return path
+
+
+def run_tool(main: Callable, work_dir_of: Callable[[], Optional[str]] =
+             lambda: None, on_interrupt: Callable[[], str] = lambda: '',
+             argv=None):
+    """Run a tool's ``main`` so that its last lines say what went wrong.
+
+    An exception's traceback goes to ``<work_dir>/error.log`` (a temporary
+    file before the work dir is known) and the output ends with the
+    message, which names the cause and the fix. ``MMREIDGEN_TRACEBACK=1``
+    prints the traceback too. Ctrl-C ends with ``on_interrupt()``'s line
+    (the last checkpoint and the command that resumes).
+
+    Returns:
+        Whatever ``main`` returns.
+    """
+    try:
+        return main(argv)
+    except KeyboardInterrupt:
+        sys.stdout.flush()
+        hint = on_interrupt()
+        sys.stderr.write(f'\nInterrupted. {hint}\n'.rstrip() + '\n')
+        sys.exit(130)
+    except Exception as err:  # noqa: BLE001 - every error ends readable
+        text = traceback.format_exc()
+        path = error_log_path(work_dir_of())
+        with open(path, 'a', encoding='utf-8') as f:
+            f.write(text)
+        if os.environ.get('MMREIDGEN_TRACEBACK') == '1':
+            sys.stderr.write(text)
+        message = str(err).strip().strip('"') or repr(err)
+        sys.stdout.flush()
+        sys.stderr.write(
+            f'\n(traceback in {path}; MMREIDGEN_TRACEBACK=1 prints it)\n'
+            f'Error ({type(err).__name__}): {message}\n')
+        sys.exit(1)
