@@ -59,10 +59,19 @@ def read_metrics(path: str) -> dict:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default='work_dirs/demo')
-    parser.add_argument('--data-root', default='data/synthreid')
+    parser.add_argument('--data-root', default=None,
+                        help='default: data/synthreid (version 1) or '
+                        'data/synthreid_v2')
+    parser.add_argument(
+        '--benchmark-version', type=int, default=1, choices=(1, 2),
+        help='synthetic benchmark version (docs/en/synthetic_benchmark.md); '
+        "1 is the README's table")
     parser.add_argument('--skip-oracle', action='store_true',
                         help='skip training on the target labels')
     args = parser.parse_args()
+    if args.data_root is None:
+        args.data_root = 'data/synthreid' if args.benchmark_version == 1 \
+            else 'data/synthreid_v2'
     work_dir = osp.join(REPO, args.work_dir)
     os.makedirs(work_dir, exist_ok=True)
     py = sys.executable
@@ -73,14 +82,15 @@ def main():
               flush=True)
         secs = run([
             py, 'tools/dataset_converters/make_synthetic_reid.py', '--out',
-            args.data_root
+            args.data_root, '--version', str(args.benchmark_version)
         ], osp.join(work_dir, 'render.log'))
         print(f'  done in {secs:.0f} s', flush=True)
 
     rows = []
     crgan_dir = osp.join(work_dir, 'crgan')
     print(f'CR-GAN: stages I-III of {CRGAN_CONFIG} ...', flush=True)
-    secs = run([py, 'tools/train.py', CRGAN_CONFIG, '--work-dir', crgan_dir],
+    secs = run([py, 'tools/train.py', CRGAN_CONFIG, '--work-dir', crgan_dir,
+                '--cfg-options', f'synth_root={args.data_root}'],
                osp.join(work_dir, 'crgan.log'))
     print(f'  done in {secs / 60:.1f} min', flush=True)
     for name, rel in CRGAN_ROWS:
@@ -89,13 +99,14 @@ def main():
     if not args.skip_oracle:
         oracle_dir = osp.join(work_dir, 'oracle')
         print(f'Oracle: {ORACLE_CONFIG} ...', flush=True)
+        data = ['--cfg-options', f'data_root={args.data_root}/synthduke']
         secs = run([py, 'tools/train.py', ORACLE_CONFIG, '--work-dir',
-                    oracle_dir], osp.join(work_dir, 'oracle.train.log'))
+                    oracle_dir, *data], osp.join(work_dir, 'oracle.train.log'))
         metrics_file = osp.join(oracle_dir, 'target_metrics.json')
         secs += run([
             py, 'tools/test.py', ORACLE_CONFIG,
             osp.join(oracle_dir, ORACLE_CKPT), '--work-dir',
-            osp.join(oracle_dir, 'test'), '--out-metrics', metrics_file
+            osp.join(oracle_dir, 'test'), '--out-metrics', metrics_file, *data
         ], osp.join(work_dir, 'oracle.test.log'))
         print(f'  done in {secs / 60:.1f} min', flush=True)
         rows.append(('Oracle (trained on synthduke labels)',

@@ -455,6 +455,16 @@ def check_cfg_options(cfg: Config, options: Dict[str, Any]) -> None:
     refs = set(_REF.findall(repr(plain)))
     for key in options:
         head = key.split('.')[0]
+        if key not in known and head not in plain:
+            # A key that exists deeper: a stage's, or a loop's.
+            deeper = sorted(k for k in known if k.endswith('.' + key))
+            if deeper:
+                raise ConfigError(
+                    f"--cfg-options key '{key}' is not a key of this config; "
+                    'the value is set at ' + ', '.join(
+                        f"'{k}'" for k in deeper[:6]) +
+                    ('' if len(deeper) <= 6 else f' and {len(deeper) - 6} '
+                     'more') + '. Override one of those.')
         if key not in known:
             parent, _, leaf = key.rpartition('.')
             parts = key.split('.')

@@ -5,7 +5,7 @@ Measures, in one run, on synthetic features clustered per identity:
 1. Market size (3,368 queries x 15,913 gallery, float32 distances):
    ``np.argsort(distmat, axis=1)`` (the baseline) and ``evaluate_rank``
    interleaved, best of ``--repeat``; a straightforward reference (a full
-   stable argsort per query, ``reid_eval_reference.py`` of the tests) and
+   stable argsort per query, ``mmreidgen.evaluation.functional.reference``) and
    whether the results are identical; the extra peak memory of
    ``evaluate_rank`` in a fresh process.
 2. MSMT17 size (11,659 x 82,161): ``evaluate_rank_from_features``
@@ -30,7 +30,6 @@ Example::
 """
 import argparse
 import gc
-import importlib.util
 import json
 import os
 import platform
@@ -51,8 +50,6 @@ from mmreidgen.evaluation.functional import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-REFERENCE = REPO / 'tests/test_evaluation/test_functional/' \
-    'reid_eval_reference.py'
 
 # (num_query, num_gallery, num_ids, num_distractors) of the real datasets.
 SIZES = dict(
@@ -135,16 +132,9 @@ def build_distmat(q_feats, g_feats, chunk_size):
 
 
 def load_reference():
-    """The literal reference implementations kept with the tests."""
-    if not REFERENCE.is_file():
-        raise FileNotFoundError(
-            f'{REFERENCE} is missing; run this tool from a source checkout '
-            'of mmreidgen (the reference lives with the tests).')
-    spec = importlib.util.spec_from_file_location('reid_eval_reference',
-                                                  REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The literal reference implementations (slow, easy to check)."""
+    from mmreidgen.evaluation.functional import reference
+    return reference
 
 
 def rss_bytes():

@@ -21,9 +21,10 @@ import argparse
 import time
 
 import torch
-from mmengine.config import Config
 from mmengine.runner import Runner
 
+from mmreidgen.apis import load_config
+from mmreidgen.apis.feature_extraction import test_pipeline_of
 from mmreidgen.registry import MODELS
 from mmreidgen.utils import cap_num_workers, register_all_modules
 
@@ -80,7 +81,7 @@ def sync(device: str) -> None:
 def main():
     args = parse_args()
     register_all_modules()
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     cfg.model.backbone.init_cfg = None
     cap_num_workers(cfg)  # as tools/test.py does
     model = MODELS.build(cfg.model).to(args.device).eval()
@@ -89,7 +90,7 @@ def main():
     loader_cfg.batch_size = args.batch_size
     loader_cfg.dataset = dict(
         type='Market1501', data_root=args.data_root, subset='gallery',
-        pipeline=cfg.test_pipeline)
+        pipeline=test_pipeline_of(cfg))
     loader_cfg.sampler = dict(type='DefaultSampler', shuffle=False)
     if args.num_workers is not None:
         loader_cfg.num_workers = args.num_workers

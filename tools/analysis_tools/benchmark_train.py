@@ -31,7 +31,7 @@ from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.optim import build_optim_wrapper
 
-from mmreidgen.engine.runner import PipelineRunner
+from mmreidgen.apis import load_config
 from mmreidgen.models.algorithms import set_requires_grad
 from mmreidgen.registry import MODELS
 from mmreidgen.structures import ReIDDataSample
@@ -69,11 +69,7 @@ def no_pretrained(model_cfg: dict) -> dict:
 
 
 def stage_cfg(config: str, name: str) -> Config:
-    cfg = Config.fromfile(config)
-    cfg.work_dir = '/tmp/benchmark_train'
-    pipeline = PipelineRunner(cfg)
-    stage = next(s for s in pipeline.stages if s['name'] == name)
-    return pipeline.stage_config(stage)
+    return load_config(config, stage=name, work_dir='/tmp/benchmark_train')
 
 
 def fake_batch(n: int, h: int, w: int, num_ids: int, pairs: str) -> dict:

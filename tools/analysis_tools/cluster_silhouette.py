@@ -18,15 +18,17 @@ import argparse
 import copy
 
 import numpy as np
-from mmengine.config import Config, DictAction
+from mmengine.dataset import pseudo_collate
+from torch.utils.data import DataLoader
 
-from mmreidgen.engine.runner.slsr_steps import (
-    build_reid_model,
-    extract_pooled_features,
+from mmreidgen.apis import ReIDFeatureExtractor, init_model, load_config
+from mmreidgen.apis.cli import ConfigOptionAction, run_tool
+from mmreidgen.apis.feature_extraction import test_pipeline_of
+from mmreidgen.evaluation.functional.clustering import (
     format_silhouette_table,
     silhouette_table,
-    test_pipeline_of,
 )
+from mmreidgen.registry import DATASETS
 from mmreidgen.utils import register_all_modules
 
 
@@ -52,7 +54,7 @@ def parse_args():
     parser.add_argument(
         '--save-features', help='write the extracted features (.npy)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options', nargs='+', action=ConfigOptionAction,
         help='override config entries, e.g. '
         'train_dataloader.dataset.data_root=data/dukemtmc-reid')
     args = parser.parse_args()
@@ -68,14 +70,15 @@ def main():
         features = np.load(args.features)
     else:
         register_all_modules()
-        cfg = Config.fromfile(args.config)
-        if args.cfg_options:
-            cfg.merge_from_dict(args.cfg_options)
-        model = build_reid_model(cfg, args.checkpoint)
+        cfg = load_config(args.config, args.cfg_options)
+        model = init_model(cfg, args.checkpoint)
         dataset_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
         dataset_cfg['pipeline'] = test_pipeline_of(cfg)
-        features = extract_pooled_features(model, dataset_cfg,
-                                           args.batch_size)['features']
+        loader = DataLoader(DATASETS.build(dataset_cfg),
+                            batch_size=args.batch_size,
+                            collate_fn=pseudo_collate)
+        features = ReIDFeatureExtractor(model, mode='pooled')(loader)[
+            'features']
         if args.save_features:
             np.save(args.save_features, features)
     rows = silhouette_table(features, args.ks, args.seed, args.pca_dim or None,
@@ -85,4 +88,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(lambda argv: main())

@@ -24,28 +24,18 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
-from typing import Dict, List, Sequence, Tuple
 
 import cv2
 import numpy as np
 import torch
-from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
-from mmengine.utils import ProgressBar
 
+from mmreidgen.apis import ReIDFeatureExtractor, init_model, load_config
+from mmreidgen.apis.cli import ConfigOptionAction, run_tool
 from mmreidgen.evaluation.functional import evaluate_rank, pairwise_distance
-from mmreidgen.registry import MODELS
-from mmreidgen.utils import (
-    check_cfg_options,
-    check_checkpoint_compatible,
-    register_all_modules,
-)
-
-QUERY_COLOR = (200, 120, 0)  # BGR blue
-TRUE_COLOR = (0, 170, 0)  # BGR green
-FALSE_COLOR = (0, 0, 220)  # BGR red
-BORDER = 4
+from mmreidgen.evaluation.functional.rank_list import rank_lists
+from mmreidgen.utils import ProgressBar, register_all_modules
+from mmreidgen.visualization import ReIDVisualizer
 
 
 def parse_args(argv=None):
@@ -77,160 +67,24 @@ def parse_args(argv=None):
                         metavar=('H', 'W'), help='size of each image tile')
     parser.add_argument('--device', default='cpu')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options', nargs='+', action=ConfigOptionAction,
         help='override config entries, e.g. '
         'test_dataloader.dataset.datasets.0.data_root=...')
     return parser.parse_args(argv)
 
 
-def load_model(cfg: Config, checkpoint: str, device: str) -> torch.nn.Module:
-    """Build ``cfg.model`` and load ``checkpoint`` strictly."""
-    if not osp.isfile(checkpoint):
-        raise FileNotFoundError(
-            f'Checkpoint {checkpoint} does not exist; pass a .pth file '
-            'written by tools/train.py.')
-    model = MODELS.build(cfg.model)
-    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=True)
-    check_checkpoint_compatible(
-        model, ckpt, filename=f'Checkpoint {checkpoint}')
-    state = ckpt.get('state_dict', ckpt)
-    state = {k[7:] if k.startswith('module.') else k: v
-             for k, v in state.items()}
-    model.load_state_dict(state, strict=True)
-    return model.to(device).eval()
-
-
-@torch.no_grad()
-def extract(model: torch.nn.Module, dataloader) -> Dict[str, np.ndarray]:
-    """Features and metadata of every test sample, with a progress bar.
-
-    Returns:
-        dict: ``feats`` (N x D float32), ``pids``, ``camids``, ``is_query``
-        and ``paths`` (N entries each).
-    """
-    feats, pids, camids, is_query, paths = [], [], [], [], []
-    progress = ProgressBar(len(dataloader.dataset), file=sys.stdout)
-    for batch in dataloader:
-        for sample in model.test_step(batch):
-            feats.append(sample.pred_feature.detach().float().cpu())
-            pids.append(int(sample.pid))
-            camids.append(int(sample.camid))
-            is_query.append(bool(sample.is_query))
-            paths.append(sample.img_path)
-            progress.update()
-    print()  # end the progress bar line
-    if not feats:
-        raise RuntimeError(
-            'The test dataloader yielded no samples; check '
-            'test_dataloader.dataset in the config.')
-    return dict(feats=torch.stack(feats).numpy(),
-                pids=np.array(pids), camids=np.array(camids),
-                is_query=np.array(is_query, dtype=bool),
-                paths=np.array(paths))
-
-
-def rank_lists(distmat: np.ndarray, q_pids: np.ndarray,
-               g_pids: np.ndarray, q_camids: np.ndarray,
-               g_camids: np.ndarray, topk: int
-               ) -> List[Tuple[np.ndarray, np.ndarray]]:
-    """Top-k gallery indices and match flags of each query row.
-
-    Gallery entries with the query's pid and camera are junk and left out,
-    as in the metric; ties keep gallery order.
-
-    Returns:
-        list[tuple[np.ndarray, np.ndarray]]: Per query, the ranked gallery
-        indices and whether each is a true match (same pid).
-    """
-    out = []
-    for row, (pid, camid) in enumerate(zip(q_pids, q_camids)):
-        order = np.argsort(distmat[row], kind='stable')
-        junk = (g_pids[order] == pid) & (g_camids[order] == camid)
-        order = order[~junk][:topk]
-        out.append((order, g_pids[order] == pid))
-    return out
-
-
-def _tile(path: str, size: Tuple[int, int], color: Tuple[int, int, int],
-          lines: Sequence[str]) -> np.ndarray:
-    """The image resized to ``size`` with a coloured border and captions."""
-    height, width = size
-    img = cv2.imread(path, cv2.IMREAD_COLOR)
-    if img is None:
-        img = np.full((height, width, 3), 128, np.uint8)
-    img = cv2.resize(img, (width - 2 * BORDER, height - 2 * BORDER))
-    img = cv2.copyMakeBorder(img, BORDER, BORDER, BORDER, BORDER,
-                             cv2.BORDER_CONSTANT, value=color)
-    caption = np.full((14 * len(lines) + 4, width, 3), 255, np.uint8)
-    for i, line in enumerate(lines):
-        cv2.putText(caption, line, (2, 13 + 14 * i),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.33, (0, 0, 0), 1,
-                    cv2.LINE_AA)
-    return np.concatenate([img, caption], axis=0)
-
-
-def draw_rank_list(query_path: str, query_info: str, gallery: Sequence[dict],
-                   size: Tuple[int, int] = (128, 64)) -> np.ndarray:
-    """One row: the query, a gap, then the ranked gallery tiles.
-
-    Args:
-        query_path (str): Query image.
-        query_info (str): Caption under the query, e.g. ``'pid 12 c3'``.
-        gallery (Sequence[dict]): Ranked entries with ``path``, ``match``
-            (bool), ``pid``, ``camid`` and ``dist``.
-        size (tuple[int, int]): Tile ``(height, width)`` with border.
-
-    Returns:
-        np.ndarray: BGR uint8 image.
-    """
-    tiles = [_tile(query_path, size, QUERY_COLOR, ['query', query_info])]
-    gap = np.full_like(tiles[0][:, :12], 255)
-    tiles.append(gap)
-    for rank, entry in enumerate(gallery, 1):
-        color = TRUE_COLOR if entry['match'] else FALSE_COLOR
-        tiles.append(
-            _tile(entry['path'], size, color, [
-                f"{rank}: pid {entry['pid']} c{entry['camid'] + 1}",
-                f"d={entry['dist']:.3f}"
-            ]))
-        tiles.append(np.full_like(tiles[0][:, :2], 255))
-    return np.concatenate(tiles, axis=1)
-
-
-def plot_cmc(curves: Dict[str, dict], out_file: str) -> None:
-    """Plot CMC curves (``{label: dict(cmc=[...], mAP=...)}``) to a PNG."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(5, 4), dpi=100)
-    for label, curve in curves.items():
-        cmc = 100 * np.asarray(curve['cmc'])
-        ax.plot(np.arange(1, len(cmc) + 1), cmc,
-                label=f"{label} (R1 {cmc[0]:.1f}, mAP "
-                f"{100 * curve['mAP']:.1f})")
-    ax.set_xlabel('rank')
-    ax.set_ylabel('matching rate (%)')
-    ax.set_ylim(0, 100)
-    ax.grid(alpha=0.3)
-    ax.set_title('CMC')
-    ax.legend(loc='lower right', fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out_file)
-    plt.close(fig)
-
-
 def main(argv=None) -> dict:
     args = parse_args(argv)
     register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        check_cfg_options(cfg, args.cfg_options)
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     metric = args.metric or cfg.get('test_evaluator', {}).get(
         'metric', 'euclidean')
-    model = load_model(cfg, args.checkpoint, args.device)
+    model = init_model(cfg, args.checkpoint, args.device)
     loader = Runner.build_dataloader(cfg.test_dataloader)
-    data = extract(model, loader)
+    out = ReIDFeatureExtractor(model)(loader)
+    data = dict(feats=out['features'], pids=out['pids'],
+                camids=out['camids'], is_query=out['is_query'],
+                paths=out['img_paths'])
 
     is_q = data['is_query']
     if is_q.all() or not is_q.any():
@@ -261,23 +115,22 @@ def main(argv=None) -> dict:
     ranked = rank_lists(distmat[chosen], q['pids'][chosen], g['pids'],
                         q['camids'][chosen], g['camids'], args.topk)
     written = []
-    progress = ProgressBar(len(chosen), file=sys.stdout)
+    visualizer = ReIDVisualizer(tile_size=tuple(args.tile_size))
+    progress = ProgressBar(len(chosen))
     for qi, (order, matches) in zip(chosen, ranked):
         gallery = [
             dict(path=g['paths'][j], match=bool(m), pid=int(g['pids'][j]),
                  camid=int(g['camids'][j]), dist=float(distmat[qi, j]))
             for j, m in zip(order, matches)
         ]
-        image = draw_rank_list(
+        image = visualizer.draw_rank_list(
             q['paths'][qi],
-            f"pid {q['pids'][qi]} c{q['camids'][qi] + 1}", gallery,
-            tuple(args.tile_size))
+            f"pid {q['pids'][qi]} c{q['camids'][qi] + 1}", gallery)
         out = osp.join(args.out_dir, 'ranks',
                        f"q{qi:04d}_pid{q['pids'][qi]}.png")
         cv2.imwrite(out, image)
         written.append(dict(query=qi, file=out, gallery=gallery))
         progress.update()
-    print()
 
     max_rank = min(args.max_rank, len(g['pids']))
     cmc, mean_ap, mean_inp = evaluate_rank(
@@ -294,7 +147,7 @@ def main(argv=None) -> dict:
         with open(path) as f:
             other = json.load(f)
         curves[other.get('label', path)] = other
-    plot_cmc(curves, osp.join(args.out_dir, 'cmc.png'))
+    visualizer.draw_cmc(curves, osp.join(args.out_dir, 'cmc.png'))
     print(f'R1 {100 * cmc[0]:.2f}  mAP {100 * mean_ap:.2f}  '
           f'mINP {100 * mean_inp:.2f}; {len(written)} ranked lists in '
           f"{osp.join(args.out_dir, 'ranks')}, CMC curve in "
@@ -304,4 +157,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

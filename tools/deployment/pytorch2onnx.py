@@ -13,8 +13,11 @@ images (two batch sizes when the batch axis is dynamic) and compared with
 PyTorch; the largest absolute difference is printed and must stay below
 ``--atol``.
 
-The legacy TorchScript exporter is used (``dynamo=False``): the
-torch.export-based one needs the ``onnxscript`` package.
+The current exporter, ``torch.onnx.export(..., dynamo=True)`` (built on
+``torch.export``; needs ``onnxscript``), writes the file, which
+``onnx.checker`` then checks. The legacy TorchScript exporter runs only
+when the current one fails, with a warning naming the failure (see
+docs/en/deployment notes in ``docs/en/pretrained.md``, "ONNX export").
 
 Example::
 
@@ -30,15 +33,11 @@ from typing import Tuple
 
 import numpy as np
 import torch
-import torch.nn as nn
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
-from mmreidgen.registry import MODELS
-from mmreidgen.utils import (
-    check_cfg_options,
-    check_checkpoint_compatible,
-    register_all_modules,
-)
+from mmreidgen.apis import ExportableExtractor, init_model, load_config
+from mmreidgen.apis.cli import ConfigOptionAction
+from mmreidgen.utils import register_all_modules
 
 
 def parse_args(argv=None):
@@ -61,40 +60,9 @@ def parse_args(argv=None):
                         help='compare onnxruntime with PyTorch on CPU')
     parser.add_argument('--atol', type=float, default=1e-4)
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options', nargs='+', action=ConfigOptionAction,
         help='override config entries, e.g. model.head.num_classes=751')
     return parser.parse_args(argv)
-
-
-class FeatureExtractor(nn.Module):
-    """Raw BGR pixels in, test-time embedding out.
-
-    Args:
-        model (nn.Module): A model with ``data_preprocessor`` (an mmengine
-            ``ImgDataPreprocessor``) and ``extract_feat``.
-    """
-
-    def __init__(self, model: nn.Module) -> None:
-        super().__init__()
-        if not hasattr(model, 'extract_feat'):
-            raise TypeError(
-                f'{type(model).__name__} has no extract_feat, so it has no '
-                're-id embedding to export; export a re-id model (e.g. '
-                'ReIDBaseline, CRGAN, DGNet).')
-        self.model = model
-        pre = model.data_preprocessor
-        self.bgr_to_rgb = bool(getattr(pre, '_channel_conversion', False))
-        self.normalize = bool(getattr(pre, '_enable_normalize', False))
-        if self.normalize:
-            self.register_buffer('mean', pre.mean.clone().view(1, -1, 1, 1))
-            self.register_buffer('std', pre.std.clone().view(1, -1, 1, 1))
-
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        if self.bgr_to_rgb:
-            images = images.flip(1)
-        if self.normalize:
-            images = (images - self.mean) / self.std
-        return self.model.extract_feat(images)
 
 
 def test_scale(cfg: Config) -> Tuple[int, int]:
@@ -120,39 +88,60 @@ def test_scale(cfg: Config) -> Tuple[int, int]:
     return scale
 
 
-def build_extractor(cfg: Config, checkpoint: str) -> FeatureExtractor:
-    """The model of ``cfg`` with ``checkpoint`` loaded strictly, in eval
-    mode, wrapped as :class:`FeatureExtractor`."""
-    if not osp.isfile(checkpoint):
-        raise FileNotFoundError(
-            f'Checkpoint {checkpoint} does not exist; pass a .pth file '
-            'written by tools/train.py.')
-    model = MODELS.build(cfg.model)
-    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=True)
-    check_checkpoint_compatible(
-        model, ckpt, filename=f'Checkpoint {checkpoint}')
-    state = ckpt.get('state_dict', ckpt)
-    state = {k[7:] if k.startswith('module.') else k: v
-             for k, v in state.items()}
-    model.load_state_dict(state, strict=True)
-    return FeatureExtractor(model).eval()
+def build_extractor(cfg: Config, checkpoint: str) -> ExportableExtractor:
+    """The model of ``cfg`` with ``checkpoint`` loaded strictly (through
+    :func:`mmreidgen.apis.init_model`), as an :class:`ExportableExtractor`.
+    """
+    return ExportableExtractor(init_model(cfg, checkpoint)).eval()
+
+
+FeatureExtractor = ExportableExtractor
 
 
 def export(extractor: FeatureExtractor, output_file: str,
            shape: Tuple[int, int], batch_size: int = 1,
-           dynamic_batch: bool = True, opset: int = 17) -> None:
+           dynamic_batch: bool = True, opset: int = 17) -> str:
     """Write ``extractor`` to ``output_file`` (input ``images``, output
-    ``features``)."""
+    ``features``) and check it with ``onnx.checker``.
+
+    The current exporter (``torch.onnx.export(..., dynamo=True)``, built on
+    ``torch.export``; needs ``onnxscript``) is used. Only when it fails does
+    the legacy TorchScript exporter run, with a warning naming the error.
+
+    Returns:
+        str: ``'dynamo'`` or ``'legacy'``, the exporter that wrote the file.
+    """
+    import onnx
     dummy = torch.rand(batch_size, 3, *shape) * 255
     os.makedirs(osp.dirname(osp.abspath(output_file)), exist_ok=True)
-    axes = dict(images={0: 'batch'}, features={0: 'batch'})
-    with warnings.catch_warnings():
-        warnings.filterwarnings('ignore', category=DeprecationWarning)
+    names = dict(input_names=['images'], output_names=['features'])
+    try:
+        # A batch of 1 would be specialised by torch.export, so the
+        # dynamic batch axis is traced with a batch of 2.
+        example = dummy.expand(max(batch_size, 2), -1, -1, -1).clone() \
+            if dynamic_batch else dummy
+        dynamic = dict(images={0: torch.export.Dim('batch')}) \
+            if dynamic_batch else None
         torch.onnx.export(
-            extractor, (dummy, ), output_file, dynamo=False,
-            input_names=['images'], output_names=['features'],
-            dynamic_axes=axes if dynamic_batch else None,
-            opset_version=opset, do_constant_folding=True)
+            extractor, (example, ), output_file, dynamo=True,
+            dynamic_shapes=dynamic, opset_version=opset, optimize=True,
+            verbose=False, **names)
+        used = 'dynamo'
+    except Exception as e:  # noqa: BLE001 (any exporter failure)
+        warnings.warn(
+            'torch.onnx.export(dynamo=True) failed '
+            f'({type(e).__name__}: {str(e).splitlines()[0][:300]}); '
+            'falling back to the legacy TorchScript exporter.')
+        axes = dict(images={0: 'batch'}, features={0: 'batch'})
+        with warnings.catch_warnings():
+            warnings.filterwarnings('ignore', category=DeprecationWarning)
+            torch.onnx.export(
+                extractor, (dummy, ), output_file, dynamo=False,
+                dynamic_axes=axes if dynamic_batch else None,
+                opset_version=opset, do_constant_folding=True, **names)
+        used = 'legacy'
+    onnx.checker.check_model(output_file, full_check=True)
+    return used
 
 
 def verify(extractor: FeatureExtractor, output_file: str,
@@ -184,17 +173,16 @@ def verify(extractor: FeatureExtractor, output_file: str,
 def main(argv=None) -> dict:
     args = parse_args(argv)
     register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        check_cfg_options(cfg, args.cfg_options)
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     shape = tuple(args.shape) if args.shape else test_scale(cfg)
     extractor = build_extractor(cfg, args.checkpoint)
-    export(extractor, args.output_file, shape, args.batch_size,
-           not args.static_batch, args.opset)
-    result = dict(output_file=args.output_file, shape=shape)
+    exporter = export(extractor, args.output_file, shape, args.batch_size,
+                      not args.static_batch, args.opset)
+    result = dict(output_file=args.output_file, shape=shape,
+                  exporter=exporter)
     print(f'Exported {type(extractor.model).__name__} features for '
-          f'{shape[0]}x{shape[1]} BGR images to {args.output_file}')
+          f'{shape[0]}x{shape[1]} BGR images to {args.output_file} '
+          f'({exporter} exporter, onnx.checker passed)')
     if args.verify:
         sizes = (args.batch_size, ) if args.static_batch else (1, 3)
         diff = verify(extractor, args.output_file, shape, sizes)

@@ -23,17 +23,18 @@ from typing import List, Optional, Sequence
 
 import cv2
 import numpy as np
-import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.dataset import Compose
-from mmengine.runner import load_checkpoint
 
-from mmreidgen.registry import DATASETS, MODELS
-from mmreidgen.utils import (
-    check_cfg_options,
-    register_all_modules,
-    register_safe_globals,
+from mmreidgen.apis import (
+    dgnet_interpolate,
+    dgnet_swap,
+    init_model,
+    load_config,
 )
+from mmreidgen.apis.cli import ConfigOptionAction, run_tool
+from mmreidgen.registry import DATASETS
+from mmreidgen.utils import register_all_modules
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -54,31 +55,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='integer up-scaling of the PNG (nearest)')
     parser.add_argument('--device', default='cpu')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options', nargs='+', action=ConfigOptionAction,
         help='override config entries')
     return parser.parse_args(argv)
-
-
-def dgnet_config(cfg: Config) -> Config:
-    """The stage config whose model is DG-Net (or the config itself)."""
-    if cfg.get('model', {}).get('type') == 'DGNet':
-        return cfg
-    for stage in cfg.get('stages', []):
-        if stage.get('cfg', {}).get('model', {}).get('type') == 'DGNet':
-            merged = cfg.copy()
-            merged.merge_from_dict(stage['cfg'])
-            return merged
-    raise KeyError('no DGNet model in the config (neither `model` nor a '
-                   'stage); pass a configs/dgnet/ config.')
-
-
-def build_model(cfg: Config, checkpoint: str, device: str = 'cpu'):
-    model_cfg = dict(cfg.model)
-    model_cfg['teacher_ckpt'] = None  # the checkpoint holds the teacher
-    model = MODELS.build(model_cfg)
-    register_safe_globals()
-    load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
-    return model.to(device).eval()
 
 
 def test_pipeline(cfg: Config) -> List[dict]:
@@ -113,58 +92,6 @@ def load_images(cfg: Config,
     return chosen
 
 
-def to_uint8(model, images: torch.Tensor) -> np.ndarray:
-    """Normalised RGB ``BxCxHxW`` to uint8 RGB ``BxHxWxC``."""
-    rgb = model.data_preprocessor.denormalize(images)
-    return rgb.clamp(0, 255).round().byte().permute(0, 2, 3, 1).cpu().numpy()
-
-
-@torch.no_grad()
-def swap_grid(model, images: torch.Tensor) -> np.ndarray:
-    """``(N + 1) x (N + 1)`` tiles: cell (i, j) = G(a_i, s_j)."""
-    num, _, height, width = images.shape
-    codes, structures = model.encode(images)
-    real = to_uint8(model, images)
-    grid = np.full(((num + 1) * height, (num + 1) * width, 3), 255,
-                   dtype=np.uint8)
-    for j in range(num):
-        grid[:height, (j + 1) * width:(j + 2) * width] = real[j]
-    for i in range(num):
-        row = model.decode(codes[i:i + 1].expand(num, -1), structures)
-        top = (i + 1) * height
-        grid[top:top + height, :width] = real[i]
-        for j, tile in enumerate(to_uint8(model, row)):
-            grid[top:top + height, (j + 1) * width:(j + 2) * width] = tile
-    return grid
-
-
-@torch.no_grad()
-def interpolation_rows(model, images: torch.Tensor,
-                       steps: int) -> np.ndarray:
-    """One row per consecutive pair (k, k + 1): real a_k, then
-    ``G((1 - t) a_k + t a_k+1, s_k)`` for ``steps`` values of t, then real
-    a_k+1."""
-    num, _, height, width = images.shape
-    codes, structures = model.encode(images)
-    real = to_uint8(model, images)
-    weights = torch.linspace(0, 1, steps).tolist()
-    rows = []
-    for k in range(0, num - 1, 2):
-        mixed = model.decoder.interpolate_codes(codes[k], codes[k + 1],
-                                                weights)
-        tiles = to_uint8(
-            model, model.decode(mixed, structures[k:k + 1].expand(
-                steps, -1, -1, -1)))
-        row = np.full((height, (steps + 2) * width, 3), 255, np.uint8)
-        row[:, :width] = real[k]
-        for t, tile in enumerate(tiles):
-            row[:, (t + 1) * width:(t + 2) * width] = tile
-        row[:, (steps + 1) * width:] = real[k + 1]
-        rows.append(row)
-    return np.concatenate(rows, 0) if rows else np.zeros(
-        (0, (steps + 2) * width, 3), np.uint8)
-
-
 def compose(grid: np.ndarray, interp: np.ndarray, gap: int = 4) -> np.ndarray:
     """Stack the grid and the interpolation rows, centred, on white."""
     width = max(grid.shape[1], interp.shape[1])
@@ -184,12 +111,12 @@ def compose(grid: np.ndarray, interp: np.ndarray, gap: int = 4) -> np.ndarray:
 def main(argv: Optional[Sequence[str]] = None) -> str:
     args = parse_args(argv)
     register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        check_cfg_options(cfg, args.cfg_options)
-        cfg.merge_from_dict(args.cfg_options)
-    cfg = dgnet_config(cfg)
-    model = build_model(cfg, args.checkpoint, args.device)
+    cfg = load_config(args.config, args.cfg_options)
+    if cfg.model.get('type') != 'DGNet':
+        raise ValueError(
+            f"{args.config}'s model is {cfg.model.get('type')}, not DGNet; "
+            'pass a configs/dgnet/ config.')
+    model = init_model(cfg, args.checkpoint, args.device)
     packed = load_images(cfg, args.images, args.num, args.skip)
     if len(packed) < 2:
         raise ValueError(
@@ -200,8 +127,8 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
              data_samples=[p['data_samples'] for p in packed]), False)
     images = data['inputs']
     canvas = compose(
-        swap_grid(model, images),
-        interpolation_rows(model, images, args.interp_steps)
+        dgnet_swap(model, images),
+        dgnet_interpolate(model, images, args.interp_steps)
         if args.interp_steps > 0 else np.zeros((0, 1, 3), np.uint8))
     if args.scale > 1:
         canvas = np.repeat(np.repeat(canvas, args.scale, 0), args.scale, 1)
@@ -213,4 +140,4 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

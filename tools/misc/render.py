@@ -28,13 +28,12 @@ from typing import Dict, List, Optional, Sequence
 import cv2
 import numpy as np
 import torch
-from mmengine.config import Config, DictAction
-from mmengine.dataset import pseudo_collate
-from mmengine.runner import load_checkpoint
-from mmengine.utils import ProgressBar
+from mmengine.config import Config
 
-from mmreidgen.registry import DATASETS, MODELS
-from mmreidgen.utils import check_cfg_options, register_all_modules
+from mmreidgen.apis import crgan_render, init_model, load_config
+from mmreidgen.apis.cli import ConfigOptionAction, run_tool
+from mmreidgen.registry import DATASETS
+from mmreidgen.utils import ProgressBar, register_all_modules
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -69,7 +68,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='local LPIPS v0.1 alex linear layers')
     parser.add_argument('--device', default='cpu')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options', nargs='+', action=ConfigOptionAction,
         help='override config entries')
     return parser.parse_args(argv)
 
@@ -109,23 +108,13 @@ class PairRenderer:
         self.source = source
         self.target = target
         self.renderer = renderer
-        if renderer == 'cut_paste' and model.cut_paste is None:
-            model.cut_paste = MODELS.build(dict(type='CRGANCutPaste'))
 
-    @torch.no_grad()
-    def load(self, src_idx: Sequence[int], tgt_idx: Sequence[int]) -> Dict:
-        """Load pairs and split them as ``CRGAN.split_pairs`` does."""
-        items = []
-        for s, t in zip(src_idx, tgt_idx):
-            items += [self.source[int(s)], self.target[int(t)]]
-        data = self.model.data_preprocessor(pseudo_collate(items), False)
-        return self.model.split_pairs(data['inputs'], data['data_samples'])
-
-    @torch.no_grad()
     def __call__(self, src_idx: Sequence[int],
                  tgt_idx: Sequence[int]) -> Dict:
-        batch = self.load(src_idx, tgt_idx)
-        return dict(batch=batch, out=self.model.render(batch, self.renderer))
+        return crgan_render(self.model,
+                            [self.source[int(s)] for s in src_idx],
+                            [self.target[int(t)] for t in tgt_idx],
+                            self.renderer)
 
 
 def to_unit(images: torch.Tensor) -> torch.Tensor:
@@ -233,7 +222,7 @@ def measure(renderer: PairRenderer, args: argparse.Namespace) -> Dict:
     real_src, real_tgt, real_src_mask, real_tgt_mask = [], [], [], []
     for i in range(0, n_real, args.batch_size):
         idx = np.arange(i, min(i + args.batch_size, n_real))
-        batch = renderer.load(idx, idx)
+        batch = renderer(idx, idx)['batch']
         real_src.append(to_unit(batch['source']))
         real_tgt.append(to_unit(batch['target']))
         real_src_mask.append(batch['source_mask'])
@@ -282,18 +271,8 @@ def measure(renderer: PairRenderer, args: argparse.Namespace) -> Dict:
 def main(argv: Optional[Sequence[str]] = None) -> Dict:
     args = parse_args(argv)
     register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        check_cfg_options(cfg, args.cfg_options)
-        cfg.merge_from_dict(args.cfg_options)
-    model = MODELS.build(cfg.model)
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(
-            f'Checkpoint {args.checkpoint} does not exist; pass a .pth '
-            'written by the CR-GAN pipeline, e.g. '
-            '<work_dir>/stage2_gan/final.pth.')
-    load_checkpoint(model, args.checkpoint, map_location='cpu')
-    model.to(args.device)
+    cfg = load_config(args.config, args.cfg_options)
+    model = init_model(cfg, args.checkpoint, args.device)
     source, target = pair_datasets(cfg)
     renderer = PairRenderer(model, source, target, args.renderer)
     num = args.num if args.num is not None else len(source)
@@ -310,4 +289,4 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -457,7 +457,6 @@ def render_image_v2(rng: np.random.Generator, camera: dict,
             part[occluder > 0] = 0
     img = cv2.resize(img, (OUT_W, OUT_H), interpolation=cv2.INTER_AREA)
     exact = _shrink_mask(mask)
-    small_parts = {g: _shrink_mask(p) for g, p in parts.items()}
     # The light of the moment, then the camera's photometry and optics.
     flicker = rng.uniform(0.97, 1.03)
     img = img * (tracklet['gain'] * flicker * camera['gain'] *
@@ -467,6 +466,5 @@ def render_image_v2(rng: np.random.Generator, camera: dict,
     img = 255.0 * response_curve(img / 255.0, camera['gamma'],
                                  camera['s_curve'])
     img, blur = _optics(rng, img.astype(np.float32), camera, kind)
-    parser = parser_like_mask(rng, exact, small_parts, blur,
-                              camera['low_res'], r)
+    parser = parser_like_mask(rng, exact, parts, blur, camera['low_res'], r)
     return np.clip(img + 0.5, 0, 255).astype(np.uint8), parser, exact

@@ -42,8 +42,10 @@ def parser_like_mask(rng: np.random.Generator, exact: np.ndarray,
     Args:
         rng (np.random.Generator): The box's generator.
         exact (np.ndarray): uint8 exact mask (0 or 255).
-        parts (dict[str, np.ndarray]): uint8 masks of the part groups of
-            ``person.PART_GROUPS``, at the resolution of ``exact``.
+        parts (dict[str, np.ndarray]): uint8 masks (0 or 255) of the part
+            groups of ``person.PART_GROUPS``, at the resolution of
+            ``exact`` or at the drawing resolution (then the kept parts
+            are shrunk to ``exact``'s size at half coverage).
         blur (float): The camera's blur sigma (output pixels).
         low_res (bool): Whether the camera has a low-resolution sensor.
         realism (RealismV2): The domain's version-2 parameters.
@@ -51,16 +53,18 @@ def parser_like_mask(rng: np.random.Generator, exact: np.ndarray,
     Returns:
         np.ndarray: uint8 mask (0 or 255).
     """
-    keep = parts['body'] > 0
+    keep = parts['body'].copy()
     for group, field in DROPPABLE:
         # One draw per group whether or not it is present, so that the
         # random stream does not depend on what the person carries.
         if rng.random() >= getattr(realism, field):
-            keep |= parts[group] > 0
-    base = (exact > 0) & keep
+            keep |= parts[group]
+    h, w = exact.shape
+    if keep.shape != (h, w):  # drop at the drawing resolution, then shrink
+        keep = cv2.resize(keep, (w, h), interpolation=cv2.INTER_AREA) > 127
+    base = (exact > 0) & (keep > 0)
     error = 1.0 + realism.blur_gain * blur + (
         realism.low_res_gain if low_res else 0.0)
-    h, w = exact.shape
     offset = (smooth_noise(rng, h, w, realism.boundary_cell,
                            realism.boundary_px * error) +
               rng.normal(0, realism.bias_px * error))

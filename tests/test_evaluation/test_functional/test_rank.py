@@ -8,8 +8,7 @@ from mmreidgen.evaluation.functional import (
     pairwise_distance,
 )
 from mmreidgen.evaluation.functional import rank as rank_module
-
-from .reid_eval_reference import reference_evaluate_rank
+from mmreidgen.evaluation.functional.reference import reference_evaluate_rank
 
 # One query (pid 1, camera 0) and six gallery entries, closest first:
 #   index  pid  cam  dist

@@ -8,8 +8,7 @@ from mmreidgen.evaluation.functional import (
     re_ranking,
     re_ranking_knn,
 )
-
-from .reid_eval_reference import (
+from mmreidgen.evaluation.functional.reference import (
     reference_re_ranking,
     reference_re_ranking_inverted,
 )

@@ -4,8 +4,8 @@ Written from the published definitions (the Market-1501 evaluation
 protocol; Zhong et al., "Re-ranking Person Re-identification with
 k-reciprocal Encoding", CVPR 2017), one query and one neighbour at a time,
 so that they are easy to check by eye.
-``tools/analysis_tools/benchmark_*.py`` load this file too, to time the
-fast implementations against it.
+The tests check the fast implementations against these, and
+``tools/analysis_tools/benchmark_*.py`` times them against these.
 """
 import numpy as np
 
