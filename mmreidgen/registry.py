@@ -24,6 +24,9 @@ from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
+from mmengine.registry import (
+    WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS,
+)
 from mmengine.registry import Registry
 
 __all__ = [
@@ -31,6 +34,7 @@ __all__ = [
     'MODELS', 'METRICS',
     'EVALUATOR', 'HOOKS', 'LOOPS', 'OPTIMIZERS', 'OPTIM_WRAPPERS',
     'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'VISUALIZERS',
+    'WEIGHT_INITIALIZERS',
     'VISBACKENDS'
 ]
 
@@ -87,3 +91,9 @@ VISBACKENDS = Registry(
     'vis_backend',
     parent=MMENGINE_VISBACKENDS,
     locations=['mmreidgen.visualization'])
+# Strict 'Pretrained' initialisation (mmreidgen/models/utils/pretrained.py):
+# a backbone file whose keys do not fit stops the run.
+WEIGHT_INITIALIZERS = Registry(
+    'weight initializer',
+    parent=MMENGINE_WEIGHT_INITIALIZERS,
+    locations=['mmreidgen.models.utils'])

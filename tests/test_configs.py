@@ -1,20 +1,23 @@
 """Every config builds; every single-stage config trains one iteration on
 tiny data through mmengine's Runner.
 
-Multi-stage configs (``runner_type='PipelineRunner'``) build the model of
-each training stage here; their one-iteration runs live in the tests of
-each method (tests/test_models/test_algorithms/).
+Configs are read with :func:`mmreidgen.apis.load_config` (their ``'${}'``
+references and ``*_ratio`` schedules only resolve there). Multi-stage
+configs (``runner_type='PipelineRunner'``) build the model of each
+training stage here; their one-iteration runs live in the tests of each
+method (tests/test_models/test_algorithms/).
 """
 import copy
 import glob
 import os.path as osp
 
 import pytest
-from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmreidgen.engine.runner import PipelineRunner
+from mmreidgen.apis import load_config
 from mmreidgen.registry import MODELS
+from mmreidgen.stages import PipelineRunner
+from mmreidgen.stages.config import is_pipeline
 from mmreidgen.utils import drop_pretrained
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -22,17 +25,20 @@ CONFIGS = sorted(
     osp.relpath(p, REPO)
     for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
                        recursive=True) if '_base_' not in p)
+WORK_DIR = '/tmp/unused'
+TRAIN_TYPES = ('train', 'TrainStage')
 
 
-def stage_models(cfg: Config) -> list:
-    if cfg.get('runner_type') != 'PipelineRunner':
+def stage_models(cfg) -> list:
+    if not is_pipeline(cfg):
         return [cfg.model]
-    cfg.work_dir = '/tmp/unused'
     pipeline = PipelineRunner(cfg)
-    return [
-        pipeline.stage_config(s).model for s in pipeline.stages
-        if s.get('type', 'train') == 'train'
-    ]
+    models = []
+    for name in pipeline.names:
+        stage_cfg = pipeline.stage_config(name)
+        if stage_cfg.stage['type'] in TRAIN_TYPES:
+            models.append(stage_cfg.model)
+    return models
 
 
 def test_configs_found():
@@ -41,7 +47,7 @@ def test_configs_found():
 
 @pytest.mark.parametrize('config', CONFIGS)
 def test_config_builds(config):
-    cfg = Config.fromfile(osp.join(REPO, config))
+    cfg = load_config(osp.join(REPO, config), work_dir=WORK_DIR)
     for model_cfg in stage_models(cfg):
         model = MODELS.build(drop_pretrained(copy.deepcopy(model_cfg)))
         assert sum(p.numel() for p in model.parameters()) > 0
@@ -49,14 +55,17 @@ def test_config_builds(config):
 
 SINGLE_STAGE = [
     c for c in CONFIGS
-    if 'PipelineRunner' not in open(osp.join(REPO, c)).read()
-    and Config.fromfile(osp.join(REPO, c)).get('runner_type') is None
+    if not is_pipeline(load_config(osp.join(REPO, c), work_dir=WORK_DIR))
 ]
+
+
+def test_single_stage_configs_found():
+    assert len(SINGLE_STAGE) >= 6, SINGLE_STAGE
 
 
 @pytest.mark.parametrize('config', SINGLE_STAGE)
 def test_config_trains_one_iteration(config, synth_root, tmp_path):
-    cfg = Config.fromfile(osp.join(REPO, config))
+    cfg = load_config(osp.join(REPO, config), work_dir=str(tmp_path))
     drop_pretrained(cfg._cfg_dict)
     root = osp.join(synth_root, 'synthmarket')
     loader = cfg.train_dataloader
@@ -71,7 +80,6 @@ def test_config_trains_one_iteration(config, synth_root, tmp_path):
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.default_hooks.checkpoint = dict(
         type='CheckpointHook', interval=1, by_epoch=False)
-    cfg.work_dir = str(tmp_path)
     cfg.experiment_name = osp.basename(config)
     runner = Runner.from_cfg(cfg)
     runner.train()
@@ -91,13 +99,29 @@ def dataset_dicts(node):
             yield from dataset_dicts(value)
 
 
+def resolved_configs(config):
+    """The config as plain dicts: the top level, and for a pipeline the
+    resolved config of every stage (what its runner builds)."""
+    path = osp.join(REPO, config)
+    cfg = load_config(path, work_dir=WORK_DIR)
+    top = cfg.to_dict()
+    top.pop('stages', None)
+    yield top
+    if is_pipeline(cfg):
+        pipeline = PipelineRunner(cfg)
+        for name in pipeline.names:
+            yield pipeline.stage_config(name).to_dict()
+
+
 @pytest.mark.parametrize('config', CONFIGS)
 def test_config_dataset_arguments_are_accepted(config):
     """A misspelt dataset argument fails here, not on the user's data."""
     from mmreidgen.registry import DATASETS
-    cfg = Config.fromfile(osp.join(REPO, config)).to_dict()
-    found = list(dataset_dicts(cfg))
+    found = [ds for node in resolved_configs(config)
+             for ds in dataset_dicts(node)]
+    assert found, config
     for ds in found:
+        assert '${' not in repr(ds), ds  # every reference resolved
         ds = dict(copy.deepcopy(ds), lazy_init=True)
         ds.pop('pipeline', None)
         DATASETS.build(ds)  # raises TypeError on an unknown argument

@@ -59,7 +59,8 @@ def parse_args(argv=None):
 
 def tool_hooks(args) -> list:
     """Hooks the tool adds to every run (they do not change results)."""
-    hooks = [dict(type='CheckpointCheckHook', on_resume=True)]
+    hooks = [dict(type='CheckpointCheckHook', on_resume=True),
+             dict(type='RNGStateHook')]
     if args.channels_last:
         hooks.append(dict(type='ChannelsLastHook'))
     return hooks

@@ -6,3 +6,4 @@ from .generators import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .reid import *  # noqa: F401,F403
+from .utils import *  # noqa: F401,F403

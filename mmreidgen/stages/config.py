@@ -202,6 +202,10 @@ def resolve_schedule(cfg: dict) -> dict:
             if cfg.get(section) is not None:
                 cfg[section] = _drop_ratios(cfg[section])
         return cfg
+    if train_cfg.get('max_iters') is not None and 'num_images' in train_cfg:
+        # An explicit length (e.g. an override) wins over epochs.
+        train_cfg.pop('num_images')
+        train_cfg.pop('max_epochs', None)
     if 'max_epochs' in train_cfg and train_cfg.get(
             'type', 'IterBasedTrainLoop') == 'IterBasedTrainLoop' and \
             'num_images' in train_cfg:
@@ -455,6 +459,18 @@ def check_cfg_options(cfg: Config, options: Dict[str, Any]) -> None:
     refs = set(_REF.findall(repr(plain)))
     for key in options:
         head = key.split('.')[0]
+        parts = key.split('.')
+        if is_pipeline(plain) and len(parts) > 3 and parts[0] == 'stages' \
+                and parts[2] == 'cfg' and isinstance(
+                    (plain.get('stages') or {}).get(parts[1]), dict):
+            # A stage's cfg merges over the top level: its keys are the
+            # top level's and its own.
+            stage_cfg = plain['stages'][parts[1]].get('cfg') or {}
+            merged = merge({k: v for k, v in plain.items()
+                            if k not in PIPELINE_KEYS}, stage_cfg)
+            rest = '.'.join(parts[3:])
+            check_cfg_options(Config(merged), {rest: options[key]})
+            continue
         if key not in known and head not in plain:
             # A key that exists deeper: a stage's, or a loop's.
             deeper = sorted(k for k in known if k.endswith('.' + key))
@@ -495,11 +511,12 @@ def check_cfg_options(cfg: Config, options: Dict[str, Any]) -> None:
                     'see every key.')
         if is_pipeline(plain) and head in RUNNER_KEYS and \
                 head not in PIPELINE_KEYS:
+            items = _stage_items(plain)
             shadowing = [
-                name for name, stage in _stage_items(plain)
+                name for name, stage in items
                 if _sets(stage.get('cfg') or {}, key.split('.'))
             ]
-            if shadowing:
+            if shadowing and len(shadowing) == len(items):
                 raise ConfigError(
                     f"--cfg-options key '{key}' would have no effect: the "
                     f"stages {shadowing} set it themselves. Override "
@@ -565,6 +582,24 @@ def _holders(plain: dict, value: Any, prefix: str = '') -> List[str]:
     return found
 
 
+def _drop_shadowed_ratios(cfg: Config, options: Dict[str, Any]) -> None:
+    """An override of ``x`` wins over the config's ``x_ratio``."""
+    for key in options:
+        parent, _, leaf = key.rpartition('.')
+        node = cfg._cfg_dict
+        for part in parent.split('.') if parent else []:
+            node = node.get(part) if isinstance(node, dict) else (
+                node[int(part)] if isinstance(node, list) and part.isdigit()
+                and int(part) < len(node) else None)
+            if node is None:
+                break
+        if isinstance(node, dict) and f'{leaf}_ratio' in node:
+            node.pop(f'{leaf}_ratio')
+        if isinstance(node, dict) and leaf == 'max_iters':
+            node.pop('max_epochs', None)
+            node.pop('num_images', None)
+
+
 def load_config(path: str,
                 cfg_options: Optional[Dict[str, Any]] = None,
                 stage: Optional[str] = None,
@@ -590,6 +625,7 @@ def load_config(path: str,
     if cfg_options:
         check_cfg_options(cfg, cfg_options)
         cfg.merge_from_dict(cfg_options)
+        _drop_shadowed_ratios(cfg, cfg_options)
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:

@@ -121,6 +121,15 @@ class PipelineRunner:
             raise ConfigError(
                 f'--restart-from {self.restart_from!r} is not a stage; '
                 f'choose one of {names}')
+        for name in names:
+            kind = resolve_stage(self.top, name, self.work_dir)['stage'][
+                'type']
+            if STAGES.get(kind) is None:
+                known = sorted(set(STAGES.module_dict))
+                raise ConfigError(
+                    f'stage {name!r} has type {kind!r}, which is not '
+                    'registered in mmreidgen.registry.STAGES; registered: '
+                    f'{", ".join(known)}.')
         self.amp_dtype = amp_dtype
         self.extra_hooks = list(extra_hooks)
         self.config_file = cfg.filename
@@ -156,7 +165,8 @@ class PipelineRunner:
         except (OSError, ValueError):
             return None
 
-    def check_stale(self, keys: Dict[str, dict]) -> None:
+    def check_stale(self, keys: Dict[str, dict],
+                    only: Optional[str] = None) -> None:
         """Stop when a stage that has run (or started) was set up otherwise.
 
         Raises:
@@ -164,8 +174,16 @@ class PipelineRunner:
                 the ways on.
         """
         for name in self.names:
+            if only is not None and name != only:
+                continue
             recorded = self._read(osp.join(self.stage_dir(name), CONFIG_COPY))
-            if recorded is None or recorded.get('hash') == keys[name]['hash']:
+            if recorded is None:
+                continue
+            if only is not None:
+                same = recorded.get('config') == keys[name]['config']
+            else:
+                same = recorded.get('hash') == keys[name]['hash']
+            if same:
                 continue
             own = changed_keys(recorded.get('config', {}),
                                keys[name]['config'])
@@ -199,8 +217,7 @@ class PipelineRunner:
         if self.restart_from is not None:
             self._restart(self.restart_from)
         keys = self._keys()
-        if self.only_stage is None:
-            self.check_stale(keys)
+        self.check_stale(keys, only=self.only_stage)
         for name in self.names:
             if self.only_stage is not None and name != self.only_stage:
                 continue

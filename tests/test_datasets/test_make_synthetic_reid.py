@@ -1,5 +1,5 @@
 import hashlib
-import importlib.util
+import json
 import os
 import os.path as osp
 
@@ -7,27 +7,17 @@ import cv2
 import pytest
 
 from mmreidgen.datasets import Market1501
+from mmreidgen.datasets import synthetic as maker
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SMALL = dict(num_train_ids=3, num_test_ids=4, num_distractors=3,
              num_junk=2)
 
 
-def _load_maker():
-    path = osp.join(REPO, 'tools', 'dataset_converters',
-                    'make_synthetic_reid.py')
-    spec = importlib.util.spec_from_file_location('make_synthetic_reid',
-                                                  path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope='module')
-def rendered(tmp_path_factory):
-    maker = _load_maker()
-    out = str(tmp_path_factory.mktemp('synth'))
-    return maker, out, maker.make_synthetic_reid(out, seed=3, **SMALL)
+@pytest.fixture(scope='module', params=[1, 2], ids=['v1', 'v2'])
+def rendered(request, tmp_path_factory):
+    out = str(tmp_path_factory.mktemp(f'synth_v{request.param}'))
+    return maker, out, maker.make_synthetic_reid(
+        out, seed=3, version=request.param, **SMALL)
 
 
 def _digests(root):
@@ -43,12 +33,15 @@ def _digests(root):
 
 
 def test_render_is_deterministic(rendered, tmp_path):
-    maker, out, _ = rendered
-    maker.make_synthetic_reid(str(tmp_path / 'again'), seed=3, **SMALL)
+    maker, out, stats = rendered
+    version = stats['version']
+    maker.make_synthetic_reid(str(tmp_path / 'again'), seed=3,
+                              version=version, **SMALL)
     first, again = _digests(out), _digests(str(tmp_path / 'again'))
     assert first == again and len(first) > 100
     maker.make_synthetic_reid(str(tmp_path / 'other'), seed=4,
-                              domains=['synthmarket'], **SMALL)
+                              domains=['synthmarket'], version=version,
+                              **SMALL)
     other = _digests(str(tmp_path / 'other'))
     shared = set(other) & set(first)
     assert not shared or any(other[k] != first[k] for k in shared)
@@ -86,3 +79,35 @@ def test_market_layout_with_masks(rendered, domain, num_cams):
     # Train and test identities are different people.
     test_ids = {i['pid'] for i in infos['query']}
     assert not test_ids & {i['orig_pid'] for i in infos['train']}
+
+
+def test_tool_is_a_thin_command_line(tmp_path, capsys):
+    from conftest import load_tool
+    tool = load_tool('tools/dataset_converters/make_synthetic_reid.py')
+    tool.main(['--out', str(tmp_path), '--num-train-ids', '1',
+               '--num-test-ids', '1', '--num-distractors', '0',
+               '--num-junk', '0', '--domains', 'synthmarket',
+               '--workers', '1', '--version', '1'])
+    table = capsys.readouterr().out
+    assert 'synthmarket  train' in table and str(tmp_path) in table
+    assert os.listdir(osp.join(tmp_path, 'synthmarket', 'query'))
+    with open(osp.join(tmp_path, 'stats.json'), encoding='utf-8') as f:
+        assert json.load(f)['version'] == 1
+    assert tool.parse_args([]).version == 2  # the default
+
+
+def test_bad_arguments_name_the_value(tmp_path):
+    with pytest.raises(ValueError, match='synthfoo'):
+        maker.make_synthetic_reid(str(tmp_path), domains=['synthfoo'])
+    with pytest.raises(ValueError, match='num_train_ids=0'):
+        maker.make_synthetic_reid(str(tmp_path), num_train_ids=0)
+
+
+def test_shared_fixture_renders_version_1(synth_root):
+    with open(osp.join(synth_root, 'stats.json'), encoding='utf-8') as f:
+        stats = json.load(f)
+    assert stats['version'] == 1 and stats['seed'] == 0
+    assert stats['domains']['synthmarket']['subsets']['train'][
+        'num_ids'] == 8
+    assert not osp.exists(osp.join(synth_root, 'synthmarket',
+                                   'masks_exact'))

@@ -18,8 +18,10 @@ import torch
 from conftest import load_tool
 from mmengine.config import Config
 
+from mmreidgen.apis import load_config
 from mmreidgen.engine.hooks import LossDivergedError
 from mmreidgen.registry import MODELS
+from mmreidgen.stages import ConfigError
 from mmreidgen.utils import CheckpointMismatchError
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -64,8 +66,7 @@ def copy_domain(synth_root: str, dst: str, masks: bool = True) -> str:
 
 
 def save_model_checkpoint(path: str, **model_overrides) -> str:
-    cfg = Config.fromfile(CONFIG)
-    cfg.merge_from_dict(model_overrides)
+    cfg = load_config(CONFIG, model_overrides)
     model = MODELS.build(cfg.model)
     torch.save({'state_dict': model.state_dict(),
                 'meta': {'cfg': cfg.pretty_text}}, path)
@@ -136,7 +137,7 @@ def test_truncated_images_skipped_with_a_warning_when_configured(
     work_dir = tmp_path / 'w'
     run_tool('tools/train.py', CONFIG, '--work-dir', work_dir,
              *train_opts(root),
-             'train_dataloader.dataset.pipeline.0.skip_bad_images=True')
+             'train_pipeline.0.skip_bad_images=True')
     assert osp.isfile(work_dir / 'iter_2.pth')
     logs = capsys.readouterr()
     warned = re.findall(r'WARNING - Cannot read image (\S+):',
@@ -249,14 +250,14 @@ def test_resume_with_other_class_count(synth_root, tmp_path):
 
 
 def test_unknown_config_key_suggests_the_closest(tmp_path):
-    with pytest.raises(KeyError) as info:
+    with pytest.raises(ConfigError) as info:
         run_tool('tools/train.py', CONFIG, '--work-dir', tmp_path / 'w',
                  '--cfg-options', 'model.backbone.dpth=18')
     msg = str(info.value)
     assert "'model.backbone.dpth' does not exist" in msg
     assert "Did you mean 'model.backbone.depth'?" in msg
     assert 'tools/misc/print_config.py' in msg
-    with pytest.raises(KeyError, match="Did you mean 'train_cfg'"):
+    with pytest.raises(ConfigError, match="Did you mean 'train_cfg'"):
         run_tool('tools/train.py', CONFIG, '--work-dir', tmp_path / 'w',
                  '--cfg-options', 'train_cgf.max_iters=5')
 
@@ -292,12 +293,19 @@ def test_cli_ends_with_the_message(tmp_path):
         [sys.executable, 'tools/train.py', CONFIG, '--work-dir',
          str(tmp_path / 'w'), *train_opts(str(tmp_path / 'nowhere'))],
         cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert proc.returncode != 0
+    assert proc.returncode == 1
+    # No traceback on the screen (it is in <work_dir>/error.log), no config
+    # dump ahead of the message.
+    assert 'Traceback' not in proc.stderr + proc.stdout
+    assert 'Config:' not in proc.stdout
     lines = proc.stderr.strip().splitlines()
     first = max(i for i, line in enumerate(lines)
-                if line.startswith('FileNotFoundError: '))
+                if line.startswith('Error (FileNotFoundError): '))
     # The message is the end of the output: the error line, the expected
     # layout (3 lines) and where to read more.
     assert len(lines) - first == 5, proc.stderr[-2000:]
     assert 'does not exist' in lines[first]
     assert lines[-1] == 'See docs/en/dataset_prepare.md.'
+    assert lines[first - 1].startswith('(traceback in ')
+    log = osp.join(str(tmp_path / 'w'), 'error.log')
+    assert 'Traceback' in open(log).read()

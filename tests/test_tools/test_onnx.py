@@ -7,8 +7,8 @@ import onnxruntime as ort
 import pytest
 import torch
 from conftest import load_tool
-from mmengine.config import Config
 
+from mmreidgen.apis import load_config
 from mmreidgen.registry import DATASETS, MODELS
 from mmreidgen.utils import CheckpointMismatchError
 
@@ -18,7 +18,7 @@ CONFIG = osp.join(REPO, 'configs/baseline/baseline_r18w16_synthmarket.py')
 
 @pytest.fixture(scope='module')
 def checkpoint(tmp_path_factory):
-    cfg = Config.fromfile(CONFIG)
+    cfg = load_config(CONFIG)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()
@@ -38,6 +38,8 @@ def test_export_and_verify_with_onnxruntime(checkpoint, tmp_path, capsys):
     result = tool.main([CONFIG, checkpoint, '--output-file', out,
                         '--verify'])
     assert result['shape'] == (64, 32)  # the test pipeline's ReIDResize
+    # the current exporter wrote it; the legacy one is only a fallback
+    assert result['exporter'] == 'dynamo'
     assert result['max_abs_diff'] < 1e-4
     assert 'max |diff|' in capsys.readouterr().out
     graph = onnx.load(out).graph
@@ -54,7 +56,7 @@ def test_onnx_equals_the_test_path_on_real_images(checkpoint, synth_root,
     tool = load_tool('tools/deployment/pytorch2onnx.py')
     out = str(tmp_path / 'reid.onnx')
     tool.main([CONFIG, checkpoint, '--output-file', out])
-    cfg = Config.fromfile(CONFIG)
+    cfg = load_config(CONFIG)
     query = cfg.test_dataloader.dataset.datasets[0]
     query.data_root = osp.join(synth_root, 'synthmarket')
     dataset = DATASETS.build(query)
@@ -75,10 +77,31 @@ def test_onnx_equals_the_test_path_on_real_images(checkpoint, synth_root,
 
 
 def test_wrong_checkpoint_is_refused(tmp_path):
-    cfg = Config.fromfile(CONFIG)
+    cfg = load_config(CONFIG)
     cfg.model.head.num_classes = 751
     path = str(tmp_path / 'other.pth')
     torch.save({'state_dict': MODELS.build(cfg.model).state_dict()}, path)
     tool = load_tool('tools/deployment/pytorch2onnx.py')
     with pytest.raises(CheckpointMismatchError, match='num_classes=751'):
         tool.main([CONFIG, path, '--output-file', str(tmp_path / 'x.onnx')])
+
+
+def test_legacy_exporter_only_as_fallback(checkpoint, tmp_path, monkeypatch):
+    """When the dynamo exporter fails, the legacy one writes the file and a
+    warning names the failure."""
+    tool = load_tool('tools/deployment/pytorch2onnx.py')
+    real_export = torch.onnx.export
+
+    def dynamo_fails(*args, dynamo=True, **kwargs):
+        if dynamo:
+            raise RuntimeError('unsupported operator (simulated)')
+        return real_export(*args, dynamo=False, **kwargs)
+
+    monkeypatch.setattr(torch.onnx, 'export', dynamo_fails)
+    out = str(tmp_path / 'legacy.onnx')
+    with pytest.warns(UserWarning, match='simulated.*legacy'):
+        result = tool.main([CONFIG, checkpoint, '--output-file', out,
+                            '--verify'])
+    assert result['exporter'] == 'legacy'
+    assert result['max_abs_diff'] < 1e-4
+    onnx.checker.check_model(onnx.load(out))

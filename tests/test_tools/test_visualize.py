@@ -12,8 +12,12 @@ import torch
 from conftest import load_tool
 from mmengine.config import Config
 
+from mmreidgen.apis import load_config
 from mmreidgen.evaluation.functional import evaluate_rank
+from mmreidgen.evaluation.functional.rank_list import rank_lists
 from mmreidgen.registry import MODELS
+from mmreidgen.stages import ConfigError
+from mmreidgen.visualization import reid_visualizer as reid_vis
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs/baseline/baseline_r18w16_synthmarket.py')
@@ -33,18 +37,17 @@ def data_opts(root: str) -> list:
 
 # -- ranked lists and CMC ---------------------------------------------------
 def test_rank_lists_drop_junk_and_flag_matches():
-    tool = load_tool('tools/analysis_tools/visualize_ranks.py')
     dist = np.array([[0.1, 0.2, 0.3, 0.4, 0.05]])
     g_pids = np.array([7, 7, 3, 7, 7])
     g_cams = np.array([1, 2, 2, 3, 0])  # index 4: same pid and camera
-    (order, match), = tool.rank_lists(dist, np.array([7]), g_pids,
-                                      np.array([0]), g_cams, topk=3)
+    (order, match), = rank_lists(dist, np.array([7]), g_pids,
+                                 np.array([0]), g_cams, topk=3)
     assert order.tolist() == [0, 1, 2]
     assert match.tolist() == [True, True, False]
 
 
 def test_visualize_ranks_end_to_end(synth_root, tmp_path, capsys):
-    cfg = Config.fromfile(CONFIG)
+    cfg = load_config(CONFIG)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()
@@ -58,7 +61,8 @@ def test_visualize_ranks_end_to_end(synth_root, tmp_path, capsys):
         '--topk', '5', '--label', 'random init', *data_opts(root)
     ])
     printed = capsys.readouterr().out
-    assert re.search(r'\[[> ]+\] \d+/\d+', printed)  # progress bars
+    # Progress bars: sparse lines when the output is not a terminal.
+    assert re.search(r'^\[\d+/\d+\] 100% ', printed, flags=re.M)
 
     ranks = sorted(os.listdir(out_dir / 'ranks'))
     assert len(ranks) == 3 and len(result['ranks']) == 3
@@ -70,8 +74,8 @@ def test_visualize_ranks_end_to_end(synth_root, tmp_path, capsys):
         for k, gallery in enumerate(entry['gallery']):
             x0 = tile_w + gap + k * (tile_w + 2)
             pixel = image[60, x0 + 1].astype(int)  # inside the left border
-            expected = tool.TRUE_COLOR if gallery['match'] else \
-                tool.FALSE_COLOR
+            expected = reid_vis.TRUE_COLOR if gallery['match'] else \
+                reid_vis.FALSE_COLOR
             assert np.abs(pixel - expected).max() <= 2, (k, pixel)
             query_pid = int(re.search(r'pid(\d+)', entry['file']).group(1))
             assert gallery['match'] == (gallery['pid'] == query_pid)
@@ -104,8 +108,7 @@ def test_cmc_of_the_tool_equals_the_metric_function():
     q_pids, g_pids = rng.integers(0, 5, 12), rng.integers(0, 5, 40)
     q_cams, g_cams = rng.integers(0, 3, 12), rng.integers(0, 3, 40)
     dist = rng.random((12, 40))
-    tool = load_tool('tools/analysis_tools/visualize_ranks.py')
-    lists = tool.rank_lists(dist, q_pids, g_pids, q_cams, g_cams, topk=1)
+    lists = rank_lists(dist, q_pids, g_pids, q_cams, g_cams, topk=1)
     valid = [i for i in range(12) if np.any(
         (g_pids == q_pids[i]) & (g_cams != q_cams[i]))]
     r1 = np.mean([lists[i][1][0] for i in valid])
@@ -122,7 +125,7 @@ def test_browse_dataset_shows_transforms_and_masks(synth_root, tmp_path):
     written = tool.main([
         CONFIG, '--output-dir', str(out), '--show-number', '3',
         '--cfg-options', f'train_dataloader.dataset.data_root={root}',
-        'train_dataloader.dataset.pipeline.0.with_mask=True'
+        'train_pipeline.0.with_mask=True'
     ])
     assert len(written) == 3 and len(os.listdir(out)) == 3
     image = cv2.imread(written[0])
@@ -138,7 +141,7 @@ def test_browse_dataset_shows_transforms_and_masks(synth_root, tmp_path):
 
 def test_browse_dataset_unknown_stage(tmp_path):
     tool = load_tool('tools/misc/browse_dataset.py')
-    with pytest.raises(KeyError, match='choose one of'):
+    with pytest.raises(ConfigError, match="'nope' is not a stage"):
         tool.main([CRGAN, '--stage', 'nope', '--output-dir', str(tmp_path)])
 
 
@@ -153,18 +156,39 @@ def test_print_config(tmp_path, capsys):
     assert resolved.model.head.num_classes == 7
     assert resolved.model.backbone.depth == 18  # from the base chain
     assert resolved.custom_hooks == [dict(type='LossGuardHook')]
-    with pytest.raises(KeyError, match="Did you mean 'model.backbone'"):
+    with pytest.raises(ConfigError, match="Did you mean 'model.backbone'"):
         tool.main([CONFIG, '--cfg-options', 'model.bakbone.depth=3'])
 
 
 def test_print_config_stage(capsys):
     tool = load_tool('tools/misc/print_config.py')
     tool.main([CRGAN])
-    assert '# Pipeline stages: stage1_pretrain' in capsys.readouterr().out
+    assert ('# Pipeline stages, in order: stage1_pretrain, '
+            'test_direct_transfer, stage2_gan') in capsys.readouterr().out
     text = tool.main([CRGAN, '--stage', 'stage2_gan'])
     assert "train_stage='gan'" in text and 'stages =' not in text
-    with pytest.raises(KeyError, match='choose one of'):
+    # Printed once, with the stage's type and the schedule it runs.
+    assert text.count('train_stage=') == 1
+    assert "# Stage stage2_gan: type 'train'" in text
+    assert 'begin=400' in text and 'end=800' in text
+    assert '${' not in text
+    with pytest.raises(ConfigError, match="'nope' is not a stage"):
         tool.main([CRGAN, '--stage', 'nope'])
+
+
+def test_print_config_slsr_stage_shows_what_the_step_runs():
+    tool = load_tool('tools/misc/print_config.py')
+    text = tool.main([osp.join(REPO, 'configs/slsr/slsr_r18w16_synthmarket.py'),
+                      '--stage', 'stage3_gan'])
+    assert "type 'SLSRTrainGANStage'" in text and 'cluster_dir' in text
+    # The DCGAN's own schedule and model, not the baseline's.
+    assert "type='EpochBasedTrainLoop'" in text and 'max_epochs=60' in text
+    assert "type='SLSRDCGAN'" in text
+    text = tool.main([osp.join(REPO, 'configs/slsr/slsr_r18w16_synthmarket.py'),
+                      '--stage', 'stage5_finetune'])
+    # 40 epochs of (881 + 800) // 32 iterations, decay after 30.
+    assert 'max_iters=2080' in text
+    assert '1560' in text
 
 
 # -- TensorBoard through mmengine's visualisation backends -------------------

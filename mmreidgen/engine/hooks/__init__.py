@@ -3,8 +3,10 @@ from .checkpoint_check_hook import CheckpointCheckHook
 from .crgan_visualization_hook import GANImageGridHook
 from .dgnet_loss_ramp_hook import DGNetLossRampHook
 from .loss_guard_hook import LossDivergedError, LossGuardHook
+from .rng_state_hook import RNGStateHook
 
 __all__ = [
     'ChannelsLastHook', 'CheckpointCheckHook', 'GANImageGridHook',
-    'LossGuardHook', 'LossDivergedError', 'DGNetLossRampHook'
+    'LossGuardHook', 'LossDivergedError', 'DGNetLossRampHook',
+    'RNGStateHook'
 ]

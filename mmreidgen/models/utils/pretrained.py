@@ -34,18 +34,8 @@ from mmengine.logging import print_log
 from mmengine.model.weight_init import update_init_info
 from torch import nn
 
+from mmreidgen.registry import WEIGHT_INITIALIZERS
 from mmreidgen.utils.safe_load import register_safe_globals
-
-try:
-    from mmreidgen.registry import WEIGHT_INITIALIZERS
-except ImportError:  # until mmreidgen/registry.py declares the node
-    from mmengine.registry import WEIGHT_INITIALIZERS as _ROOT
-    from mmengine.registry import Registry
-    WEIGHT_INITIALIZERS = Registry(
-        'weight initializer',
-        parent=_ROOT,
-        scope='mmreidgen',
-        locations=['mmreidgen.models.utils'])
 
 # Classifier weights of ImageNet checkpoints that a backbone never holds.
 HEAD_PREFIXES = ('fc.', 'classifier.', 'head.', 'neck.',

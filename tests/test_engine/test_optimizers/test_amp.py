@@ -15,6 +15,9 @@ from unittest import mock
 import pytest
 import torch
 from conftest import REPO, load_tool
+
+from mmreidgen.apis import load_config
+from mmreidgen.stages.config import stage_names
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapper
@@ -36,13 +39,18 @@ def train_tool():
     return load_tool('tools/train.py')
 
 
+def runnable_configs(path):
+    """The config itself, or every stage's resolved config."""
+    cfg = load_config(path, work_dir='/tmp/amp_test')
+    if cfg.get('runner_type') != 'PipelineRunner':
+        return [cfg]
+    return [load_config(path, stage=name, work_dir='/tmp/amp_test')
+            for name in stage_names(cfg)]
+
+
 def wrapper_types(cfg):
-    """Type of every optim wrapper config in ``cfg`` (stages included)."""
-    configs = [cfg.optim_wrapper] if 'optim_wrapper' in cfg else []
-    configs += [
-        s['cfg']['optim_wrapper'] for s in cfg.get('stages', [])
-        if 'optim_wrapper' in s.get('cfg', {})
-    ]
+    """Type of every optim wrapper config in ``cfg``."""
+    configs = [cfg.optim_wrapper] if cfg.get('optim_wrapper') else []
     types = []
     for wrappers in configs:
         if 'constructor' in wrappers and 'optimizer' not in wrappers:
@@ -61,10 +69,11 @@ CONFIGS = sorted(
 @pytest.mark.parametrize(
     'path', CONFIGS, ids=[osp.relpath(p, REPO) for p in CONFIGS])
 def test_amp_switches_every_wrapper_of_every_config(path):
-    cfg = Config.fromfile(path)
-    before = wrapper_types(cfg)
-    enable_amp(cfg)  # CPU default: bfloat16 autocast
-    after = wrapper_types(cfg)
+    before, after = [], []
+    for cfg in runnable_configs(path):
+        before += wrapper_types(cfg)
+        enable_amp(cfg)  # CPU default: bfloat16 autocast
+        after += wrapper_types(cfg)
     assert len(after) == len(before)
     for old, new in zip(before, after):
         assert new == ('AutocastOptimWrapper'
@@ -75,21 +84,19 @@ def test_amp_switches_every_wrapper_of_every_config(path):
 def test_amp_dtype_choice():
     path = osp.join(REPO, 'configs/dgnet/dgnet_r50_market.py')
     with mock.patch.object(torch.cuda, 'is_available', return_value=True):
-        cfg = Config.fromfile(path)
+        cfg = load_config(path, stage='dgnet')
         enable_amp(cfg)
-        stage = {s['name']: s for s in cfg.stages}['dgnet']
-        decoder = stage['cfg']['optim_wrapper']['decoder']
+        decoder = cfg.optim_wrapper.decoder
         assert decoder['type'] == 'AmpOptimWrapper'
         assert decoder['loss_scale'] == 'dynamic'
-        cfg = Config.fromfile(path)
+        cfg = load_config(path, stage='dgnet')
         enable_amp(cfg, 'bfloat16')
-        stage = {s['name']: s for s in cfg.stages}['dgnet']
-        decoder = stage['cfg']['optim_wrapper']['decoder']
+        decoder = cfg.optim_wrapper.decoder
         assert decoder['type'] == 'AutocastOptimWrapper'
         assert decoder['dtype'] == 'bfloat16'
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match='--amp-dtype bfloat16'):
-            enable_amp(Config.fromfile(path), 'float16')
+            enable_amp(load_config(path, stage='dgnet'), 'float16')
 
 
 def tiny_baseline(device='cpu'):
@@ -224,7 +231,7 @@ def test_amp_through_the_train_tool(synth_root, tmp_path, train_tool):
     assert (work_dir / 'iter_2.pth').exists()
     with mock.patch.object(sys, 'argv', argv[:4] + ['--amp-dtype',
                                                      'bfloat16']):
-        with pytest.raises(SystemExit, match='only takes effect with --amp'):
+        with pytest.raises(ValueError, match='only takes effect with --amp'):
             train_tool.main()
 
 

@@ -5,7 +5,6 @@ import copy
 import pytest
 import torch
 from conftest import REPO
-from mmengine.config import Config
 from mmengine.logging import MessageHub
 
 from mmreidgen.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
@@ -341,11 +340,12 @@ def test_full_size_iteration_on_cpu():
     with every loss switched on. Random erasing is off to save its two
     extra E_a passes (it changes no shape)."""
     MessageHub.get_instance('dgnet_test').update_info('iter', 0)
-    cfg = Config.fromfile(f'{REPO}/configs/dgnet/dgnet_r50_market.py')
-    stage = next(s for s in cfg.stages if s['name'] == 'dgnet').cfg
+    from mmreidgen.apis import load_config
+    stage = load_config(f'{REPO}/configs/dgnet/dgnet_r50_market.py',
+                        stage='dgnet', work_dir='/tmp/unused')
     model = MODELS.build(
         dict(stage.model, teacher_ckpt=None, erasing_prob=0.0))
-    wrappers = dict(stage.optim_wrapper)
+    wrappers = stage.optim_wrapper.to_dict()
     constructor = OPTIM_WRAPPER_CONSTRUCTORS.build(
         dict(type=wrappers.pop('constructor'), optim_wrapper_cfg=wrappers))
     model.loss_scales.update(prim=1.0, fine=1.0)
@@ -363,27 +363,38 @@ def test_full_size_iteration_on_cpu():
     'dgnet_r18w16-synthduke-pre_synthmarket',
     'dgnet-refcode_r18w16-synthduke-pre_synthmarket'
 ])
-def test_configs_build_their_stages(name):
-    cfg = Config.fromfile(f'{REPO}/configs/dgnet/{name}.py')
-    stages = {s['name']: s for s in cfg.stages}
+def test_configs_build_their_stages(name, tmp_path):
+    from mmreidgen.apis import load_config
+    from mmreidgen.stages.config import stage_names
+    path = f'{REPO}/configs/dgnet/{name}.py'
+    work_dir = str(tmp_path)
+    names = stage_names(load_config(path, work_dir=work_dir))
+    # Each stage's resolved config (what its runner receives).
+    stages = {
+        n: load_config(path, stage=n, work_dir=work_dir)
+        for n in names
+    }
     pretrain = ['pretrain'] if '-pre_' in name else []
     assert list(stages) == pretrain + [
         'teacher', 'dgnet', 'test_teacher', 'test_prim', 'test_fine',
         'test_both'
     ]
-    dgnet = stages['dgnet'].cfg
+    dgnet = stages['dgnet']
     # Test stages build the trained model (only test_cfg differs).
     for test in ('test_prim', 'test_fine', 'test_both'):
-        model = dict(stages[test].cfg.model)
+        model = stages[test].model.to_dict()
         assert model.pop('test_cfg')['feature'] == test[5:]
-        assert model == {k: v for k, v in dgnet.model.items()
+        assert model == {k: v for k, v in dgnet.model.to_dict().items()
                          if k != 'test_cfg'}, (name, test)
-    assert stages['test_teacher'].cfg.model == stages['teacher'].cfg.model
-    assert dgnet.model.teacher_ckpt == '{work_dir}/teacher/final.pth'
+        assert stages[test].load_from == f'{work_dir}/dgnet/final.pth'
+    assert stages['test_teacher'].model == stages['teacher'].model
+    assert stages['test_teacher'].load_from == \
+        f'{work_dir}/teacher/final.pth'
+    assert dgnet.model.teacher_ckpt == f'{work_dir}/teacher/final.pth'
     assert dgnet.train_dataloader.sampler.type == 'PositivePairSampler'
     assert dgnet.train_dataloader.batch_size % 4 == 0
-    assert dgnet.model.teacher == stages['teacher'].cfg.model
-    assert [s.cfg.model.test_cfg.feature for n, s in stages.items()
+    assert dgnet.model.teacher == stages['teacher'].model
+    assert [s.model.test_cfg.feature for n, s in stages.items()
             if n.startswith('test_') and n != 'test_teacher'] == [
                 'prim', 'fine', 'both']
     hooks = [h.type for h in dgnet.custom_hooks]
@@ -405,12 +416,13 @@ def test_pretrained_stand_in_config_initialises_teacher_and_e_a(tmp_path):
     # dgnet_r18w16-synthduke-pre_synthmarket.py: a pretrain stage on
     # synthduke, whose backbone then initialises the teacher and E_a (the
     # synthetic stand-in for ImageNet weights).
-    from mmreidgen.engine.runner import PipelineRunner
-    cfg = Config.fromfile(
-        f'{REPO}/configs/dgnet/dgnet_r18w16-synthduke-pre_synthmarket.py')
-    cfg.work_dir = str(tmp_path)
+    from mmreidgen.apis import load_config
+    from mmreidgen.stages import PipelineRunner
+    cfg = load_config(
+        f'{REPO}/configs/dgnet/dgnet_r18w16-synthduke-pre_synthmarket.py',
+        work_dir=str(tmp_path))
     pipeline = PipelineRunner(cfg)
-    stages = {s['name']: pipeline.stage_config(s) for s in pipeline.stages}
+    stages = {n: pipeline.stage_config(n) for n in pipeline.names}
     assert list(stages)[:3] == ['pretrain', 'teacher', 'dgnet']
     pretrain = stages['pretrain']
     assert pretrain.model.backbone.init_cfg is None

@@ -1,4 +1,9 @@
-"""Every CR-GAN config builds; the full-size model runs each stage once."""
+"""Every CR-GAN config builds; the full-size model runs each stage once.
+
+Configs are read with :func:`mmreidgen.apis.load_config`; a stage's
+settings are checked on the config that stage runs with
+(``load_config(path, stage=NAME, work_dir=...)``).
+"""
 import copy
 import glob
 import os.path as osp
@@ -6,16 +11,18 @@ import time
 
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.logging import MessageHub
 
+from mmreidgen.apis import load_config
 from mmreidgen.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
+from mmreidgen.stages.config import stage_names
 from mmreidgen.structures import ReIDDataSample
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'crgan', '*.py')))
 STAGE_NAMES = ['stage1_pretrain', 'stage2_gan', 'stage3_finetune']
+WORK_DIR = '/tmp/crgan_work_dir'
 
 
 @pytest.fixture(autouse=True, scope='module')
@@ -42,23 +49,61 @@ def fake_batch(cfg, pairs=2):
     return dict(inputs=inputs, data_samples=samples)
 
 
-def stage_cfgs(cfg):
-    return {s['name']: s for s in cfg.stages}
+def load(name):
+    return load_config(osp.join(REPO, 'configs', 'crgan', name),
+                       work_dir=WORK_DIR)
+
+
+def stage_cfgs(path):
+    """The resolved config of every stage of ``path``, in order."""
+    cfg = load_config(path, work_dir=WORK_DIR)
+    return {
+        name: load_config(path, stage=name, work_dir=WORK_DIR)
+        for name in stage_names(cfg)
+    }
+
+
+def test_stage_runs_without_training_keys(monkeypatch, tmp_path):
+    """A test stage hands mmengine no half-configured training loop."""
+    from mmreidgen.stages import TestStage, train_test_stages
+    path = osp.join(REPO, 'configs', 'crgan',
+                    'crgan_r18w16_synthmarket2synthduke.py')
+    seen = {}
+
+    class FakeRunner:
+
+        def test(self):
+            return {'reid/mAP': 1.0}
+
+    def fake_build(cfg):
+        seen['cfg'] = cfg
+        return FakeRunner()
+
+    monkeypatch.setattr(train_test_stages, 'build_runner', fake_build)
+    cfg = load_config(path, stage='test', work_dir=WORK_DIR)
+    cfg.pop('stage')
+    TestStage(cfg=cfg, work_dir=str(tmp_path), name='test').run()
+    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper',
+                'param_scheduler'):
+        assert seen['cfg'].get(key) is None, key
+    assert osp.isfile(osp.join(str(tmp_path), 'metrics.json'))
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
 def test_config_is_a_crgan_pipeline(path):
-    cfg = Config.fromfile(path)
+    cfg = load_config(path, work_dir=WORK_DIR)
     assert cfg.runner_type == 'PipelineRunner'
     assert cfg.model.type == 'CRGAN'
-    names = [s['name'] for s in cfg.stages]
+    stages = stage_cfgs(path)
+    names = list(stages)
     assert names[0] == 'stage1_pretrain'
     assert names[-1] in ('test', 'test_direct_transfer')
-    for stage in cfg.stages:
-        if stage['type'] == 'train':
-            assert stage['cfg']['model']['train_stage'] in (
+    for name, stage in stages.items():
+        assert stage.work_dir == osp.join(WORK_DIR, name)
+        if stage.stage['type'] == 'train':
+            assert stage.model['train_stage'] in (
                 'pretrain', 'gan', 'finetune')
-            loader = cfg.train_dataloader
+            loader = stage.train_dataloader
             assert loader['sampler']['type'] == 'TwoDomainSampler'
             pipeline = loader['dataset']['datasets'][0]['pipeline']
             assert pipeline[0] == dict(type='LoadReIDImage', with_mask=True)
@@ -66,10 +111,14 @@ def test_config_is_a_crgan_pipeline(path):
             assert [t['type'] for t in pipeline] == [
                 'LoadReIDImage', 'ReIDResize', 'ReIDRandomFlip',
                 'PackReIDInputs']
-        elif stage['type'] == 'test':
-            assert stage['cfg']['load_from'].startswith('{work_dir}/')
-            # Otherwise mmengine refuses a half-configured training loop.
-            assert stage['cfg']['train_dataloader'] is None
+        elif stage.stage['type'] == 'test':
+            # A test stage evaluates a checkpoint of this pipeline's run;
+            # TestStage drops the training keys
+            # (test_stage_runs_without_training_keys).
+            assert stage.load_from.startswith(WORK_DIR + '/')
+            assert stage.load_from.endswith('/final.pth')
+        else:
+            raise AssertionError(f'{name}: unknown type {stage.stage}')
     weights = {k: cfg.model[k]['loss_weight'] for k in
                ('loss_adv', 'loss_id', 'loss_cam', 'loss_con')
                if cfg.model.get(k)}
@@ -78,9 +127,6 @@ def test_config_is_a_crgan_pipeline(path):
 
 
 def test_ablations_change_one_thing():
-    def load(name):
-        return Config.fromfile(osp.join(REPO, 'configs', 'crgan', name))
-
     for pair in ('r50_market2duke', 'r50_duke2market',
                  'r18w16_synthmarket2synthduke'):
         full = load(f'crgan_{pair}.py')
@@ -92,18 +138,22 @@ def test_ablations_change_one_thing():
             assert all(abl.model[f'loss_{other}'] == full.model[
                 f'loss_{other}'] for other in ('id', 'cam', 'con')
                 if other != loss)
+        cut_path = osp.join(REPO, 'configs', 'crgan', f'cutpaste_{pair}.py')
         cut = load(f'cutpaste_{pair}.py')
         assert cut.model.finetune_cfg['renderer'] == 'cut_paste'
-        assert 'stage2_gan' not in [s['name'] for s in cut.stages]
-        assert cut.stages[2]['cfg']['load_from'] == \
-            '{work_dir}/stage1_pretrain/final.pth'
+        cut_names = stage_names(cut)
+        assert 'stage2_gan' not in cut_names
+        assert cut_names[2] == 'stage3_finetune'
+        assert load_config(
+            cut_path, stage=cut_names[2], work_dir=WORK_DIR).load_from == \
+            f'{WORK_DIR}/stage1_pretrain/final.pth'
         direct = load(f'direct-transfer_{pair}.py')
-        assert [s['name'] for s in direct.stages] == [
+        assert stage_names(direct) == [
             'stage1_pretrain', 'test_direct_transfer']
 
 
 def _optim(model, stage):
-    ow_cfg = copy.deepcopy(stage['cfg']['optim_wrapper'])
+    ow_cfg = copy.deepcopy(stage.optim_wrapper.to_dict())
     ow_cfg.pop('constructor')
     return OPTIM_WRAPPER_CONSTRUCTORS.build(
         dict(type='MultiOptimWrapperConstructor',
@@ -121,26 +171,27 @@ def test_one_iteration_of_each_stage(name):
     generator and discriminator tests): at 224x112 the 512-wide
     stride-1 layers of D_d alone cost tens of GFLOPs per image on CPU.
     """
-    cfg = Config.fromfile(osp.join(REPO, 'configs', 'crgan', name))
-    model_cfg = copy.deepcopy(cfg.model)
-    # No ImageNet file in tests.
-    model_cfg['identity_discriminator']['backbone']['init_cfg'] = None
-    if cfg.img_scale == (224, 112):
-        for key in ('generator', 'discriminator', 'camera_discriminator'):
-            model_cfg[key]['base_channels'] = 8
+    path = osp.join(REPO, 'configs', 'crgan', name)
+    cfg = load_config(path, work_dir=WORK_DIR)
+    stages = stage_cfgs(path)
     hub = MessageHub.get_current_instance()
     start = time.time()
     state = None
     for stage_name in STAGE_NAMES:
-        stage = stage_cfgs(cfg)[stage_name]
-        mcfg = copy.deepcopy(model_cfg)
-        mcfg['train_stage'] = stage['cfg']['model']['train_stage']
+        stage = stages[stage_name]
+        mcfg = copy.deepcopy(stage.model.to_dict())
+        # No ImageNet file in tests.
+        mcfg['identity_discriminator']['backbone']['init_cfg'] = None
+        if tuple(cfg.img_scale) == (224, 112):
+            for key in ('generator', 'discriminator',
+                        'camera_discriminator'):
+                mcfg[key]['base_channels'] = 8
         model = MODELS.build(mcfg)
         if state is not None:  # what load_from does between stages
             model.load_state_dict(state)
         model.train()
         hub.update_info('iter', 0)
-        hub.update_info('max_iters', stage['cfg']['train_cfg']['max_iters'])
+        hub.update_info('max_iters', stage.train_cfg['max_iters'])
         logs = model.train_step(fake_batch(cfg), _optim(model, stage))
         assert all(torch.isfinite(v) for v in logs.values()), logs
         state = model.state_dict()
@@ -153,9 +204,6 @@ def test_one_iteration_of_each_stage(name):
 
 
 def test_synthetic_controls():
-    def load(name):
-        return Config.fromfile(osp.join(REPO, 'configs', 'crgan', name))
-
     src = load('source-finetune_r18w16_synthmarket2synthduke.py')
     assert src.model.finetune_cfg['renderer'] == 'source'
     oracle = load('oracle_r18w16_synthduke.py')
@@ -164,8 +212,7 @@ def test_synthetic_controls():
     # The synthetic variant changes sizes only: same losses and stages.
     full, synth = load('crgan_r50_market2duke.py'), load(
         'crgan_r18w16_synthmarket2synthduke.py')
-    assert [s['name'] for s in full.stages] == \
-        [s['name'] for s in synth.stages]
+    assert stage_names(full) == stage_names(synth)
     for key in ('loss_adv', 'loss_id', 'loss_cam', 'loss_con', 'gan_cfg',
                 'finetune_cfg', 'test_cfg'):
         assert full.model[key] == synth.model[key], key

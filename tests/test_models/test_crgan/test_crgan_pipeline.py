@@ -10,50 +10,83 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmreidgen.registry import RUNNERS
+from mmreidgen.apis import load_config
+from mmreidgen.stages import PipelineRunner
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 CONFIG = osp.join(REPO, 'configs', 'crgan',
                   'crgan_r18w16_synthmarket2synthduke.py')
+TRAIN_STAGES = ('stage1_pretrain', 'stage2_gan', 'stage3_finetune')
 
 
-def tiny_config(synth_root: str, work_dir: str, iters: int = 2) -> Config:
-    cfg = Config.fromfile(CONFIG)
-    cfg.work_dir = work_dir
-    for ds, name in zip(cfg.train_dataloader.dataset.datasets,
-                        ('synthmarket', 'synthduke')):
-        ds.data_root = osp.join(synth_root, name)
-    for ds in cfg.test_dataloader.dataset.datasets:
-        ds.data_root = osp.join(synth_root, 'synthduke')
-    for loader in (cfg.train_dataloader, cfg.test_dataloader):
-        loader.num_workers = 0
-        loader.persistent_workers = False
-    cfg.train_dataloader.batch_size = 8
-    cfg.model.identity_discriminator.head.num_classes = 8
-    cfg.randomness = dict(seed=0)
-    for stage in cfg.stages:
-        if stage['type'] != 'train':
+def tiny_options(synth_root: str, iters: int = 2) -> dict:
+    """--cfg-options that shrink the synthetic config to a few iterations.
+
+    Every schedule is a fraction of its stage's ``max_iters`` (milestones,
+    warm-up, the linear decay of stage II, the checkpoint interval), so
+    only the lengths are set.
+    """
+    options = {
+        'synth_root': synth_root,
+        'num_workers': 0,
+        'train_dataloader.persistent_workers': False,
+        'test_dataloader.persistent_workers': False,
+        'train_dataloader.batch_size': 8,
+        'num_source_ids': 8,
+        'randomness.seed': 0,
+        'default_hooks.logger.interval': 1,
+        # A checkpoint every iteration (interval = max_iters / 2).
+        'default_hooks.checkpoint.interval_ratio': 1 / iters,
+        'default_hooks.checkpoint.save_last': True,
+        # Stage II's image grids every iteration.
+        'vis_interval': 1,
+    }
+    for name in TRAIN_STAGES:
+        options[f'stages.{name}.cfg.train_cfg.max_iters'] = iters
+    return options
+
+
+def tiny_config(synth_root: str, work_dir: str, iters: int = 2,
+                **extra) -> Config:
+    options = dict(tiny_options(synth_root, iters), **extra)
+    return load_config(CONFIG, options, work_dir=work_dir)
+
+
+def test_tiny_config_is_what_the_stages_run(synth_root, tmp_path):
+    """The overrides reach every stage: data, sizes, schedules, hooks."""
+    work_dir = str(tmp_path)
+    pipeline = PipelineRunner(tiny_config(synth_root, work_dir))
+    for name in pipeline.names:
+        cfg = pipeline.stage_config(name)
+        for loader in ('train_dataloader', 'test_dataloader'):
+            assert cfg[loader].num_workers == 0
+            assert cfg[loader].persistent_workers is False
+        assert cfg.train_dataloader.batch_size == 8
+        roots = [d.data_root for d in cfg.train_dataloader.dataset.datasets]
+        assert roots == [osp.join(synth_root, 'synthmarket'),
+                         osp.join(synth_root, 'synthduke')]
+        assert {d.data_root for d in cfg.test_dataloader.dataset.datasets
+                } == {osp.join(synth_root, 'synthduke')}
+        assert cfg.model.identity_discriminator.head.num_classes == 8
+        assert cfg.randomness.seed == 0
+        if name not in TRAIN_STAGES:
             continue
-        c = stage['cfg']
-        c['train_cfg']['max_iters'] = iters
-        c['default_hooks'] = dict(
-            logger=dict(type='LoggerHook', interval=1),
-            checkpoint=dict(type='CheckpointHook', interval=1,
-                            by_epoch=False, save_last=True))
-        sched = c['param_scheduler']
+        assert cfg.train_cfg.max_iters == 2
+        assert cfg.default_hooks.logger.interval == 1
+        assert cfg.default_hooks.checkpoint.interval == 1
+        assert cfg.default_hooks.checkpoint.save_last
+        sched = cfg.param_scheduler
         lists = sched.values() if isinstance(sched, dict) else [sched]
         for schedulers in lists:
             for s in schedulers:
                 if s['type'] == 'MultiStepLR':
-                    s['milestones'] = [iters - 1]
-                elif s.get('begin', 0) > 0 or s.get('end', 1) <= 1:
-                    s['begin'], s['end'] = iters // 2, iters
+                    assert s['milestones'] == [1]
                 else:
-                    s['end'] = iters
-        for hook in c.get('custom_hooks', []):
-            hook['interval'] = 1
-    return cfg
+                    assert 0 <= s['begin'] < s['end'] <= 2, s
+        for hook in cfg.get('custom_hooks') or []:
+            if hook['type'] == 'GANImageGridHook':
+                assert hook['interval'] == 1
 
 
 @pytest.fixture(scope='module')
@@ -62,7 +95,7 @@ def pipeline(synth_root, tmp_path_factory):
     torch.set_num_threads(1)
     work_dir = str(tmp_path_factory.mktemp('crgan_pipeline'))
     cfg = tiny_config(synth_root, work_dir)
-    RUNNERS.build(copy.deepcopy(cfg)).train()
+    PipelineRunner(copy.deepcopy(cfg)).train()
     yield cfg, work_dir
     torch.set_num_threads(threads)
 
@@ -104,35 +137,48 @@ def test_stages_hand_weights_on(pipeline):
     assert not torch.equal(s2[key], s3[key])
 
 
-def test_rerun_skips_done_stages_and_only_stage(pipeline):
+def test_rerun_skips_done_stages_and_only_stage(pipeline, synth_root):
     cfg, work_dir = pipeline
     final1 = osp.join(work_dir, 'stage1_pretrain', 'final.pth')
     mtime = os.path.getmtime(final1)
     os.remove(osp.join(work_dir, 'test', 'done'))
     os.remove(osp.join(work_dir, 'test', 'metrics.json'))
-    RUNNERS.build(copy.deepcopy(cfg)).train()
+    PipelineRunner(copy.deepcopy(cfg)).train()
     assert os.path.getmtime(final1) == mtime  # skipped
     assert osp.isfile(osp.join(work_dir, 'test', 'metrics.json'))
-    only = copy.deepcopy(cfg)
-    only.only_stage = 'test_direct_transfer'
+    # --cfg-options only_stage=test_direct_transfer
+    only = tiny_config(synth_root, work_dir,
+                       only_stage='test_direct_transfer')
     os.remove(osp.join(work_dir, 'test_direct_transfer', 'metrics.json'))
-    RUNNERS.build(only).train()
+    PipelineRunner(only).train()
     assert osp.isfile(
         osp.join(work_dir, 'test_direct_transfer', 'metrics.json'))
     assert os.path.getmtime(final1) == mtime
 
 
-def test_tools_test_entry_point(pipeline):
+def test_tools_test_entry_point(pipeline, synth_root):
     cfg, work_dir = pipeline
+    # What tools/test.py CONFIG CHECKPOINT runs for a pipeline config.
+    hooks = [dict(type='CheckpointCheckHook', on_load=True)]
     test_cfg = copy.deepcopy(cfg)
     test_cfg.load_from = osp.join(work_dir, 'stage3_finetune', 'final.pth')
-    metrics = RUNNERS.build(test_cfg).test()
-    with open(osp.join(work_dir, 'test', 'metrics.json')) as f:
+    stage_metrics = osp.join(work_dir, 'test', 'metrics.json')
+    mtime = os.path.getmtime(stage_metrics)
+    metrics = PipelineRunner(test_cfg, extra_hooks=hooks).test()
+    with open(stage_metrics) as f:
         expected = json.load(f)
     assert metrics['reid/mAP'] == pytest.approx(expected['reid/mAP'])
-    # LMP at test time.
-    test_cfg.model.test_cfg.lmp = True
-    lmp = RUNNERS.build(test_cfg).test()
+    # It writes into <work_dir>/test_tool/, not into a stage's folder.
+    assert osp.isdir(osp.join(work_dir, 'test_tool'))
+    assert os.path.getmtime(stage_metrics) == mtime
+    # LMP at test time: --cfg-options model.test_cfg.lmp=True
+    lmp_cfg = tiny_config(synth_root, work_dir,
+                          **{'model.test_cfg.lmp': True})
+    lmp_cfg.load_from = test_cfg.load_from
+    pipeline = PipelineRunner(lmp_cfg, extra_hooks=hooks)
+    assert pipeline.stage_config(
+        pipeline.test_stage_name()).model.test_cfg.lmp is True
+    lmp = pipeline.test()
     assert 0 <= lmp['reid/mAP'] <= 100
 
 

@@ -9,18 +9,24 @@ import pytest
 from mmengine.config import Config
 
 from mmreidgen.datasets.slsr_generated_dataset import cluster_identity_sets
-from mmreidgen.engine.runner import PipelineRunner
-from mmreidgen.engine.runner.slsr_steps import (
-    SLSRFinetuneStep,
-    SLSRTrainGANStep,
+from mmreidgen.evaluation.functional.clustering import (
     format_silhouette_table,
     silhouette_table,
-    split_evenly,
 )
-from mmreidgen.registry import DATASETS, RUNNERS
+from mmreidgen.registry import DATASETS, STAGES
+from mmreidgen.stages import (
+    PipelineRunner,
+    SLSRClusterStage,
+    SLSRFinetuneStage,
+    SLSRGenerateStage,
+    SLSRTrainGANStage,
+)
+from mmreidgen.stages.slsr_stages import split_evenly
 
 
 def tiny_cfg(root, work_dir):
+    """A pipeline config laid out as configs/slsr/: SLSR's settings are
+    stage arguments and top-level variables the stages refer to."""
     pipeline = [
         dict(type='LoadReIDImage'),
         dict(type='ReIDResize', scale=(32, 16)),
@@ -65,54 +71,83 @@ def tiny_cfg(root, work_dir):
                 checkpoint=dict(type='CheckpointHook', interval=100,
                                 by_epoch=False, save_last=True)),
             log_processor=dict(by_epoch=False),
-            slsr=dict(
-                num_clusters=2,
-                silhouette_ks=(2, 3),
-                feature_batch_size=16,
-                gan=dict(
-                    model=dict(
-                        type='SLSRDCGAN',
-                        generator=dict(
-                            type='SLSRDCGANGenerator', noise_size=8,
-                            output_size=gan_size, base_channels=8,
-                            num_upsamples=2),
-                        discriminator=dict(
-                            type='SLSRDCGANDiscriminator',
-                            input_size=gan_size, base_channels=4,
-                            num_downsamples=2)),
-                    optim_wrapper=dict(
-                        constructor='MultiOptimWrapperConstructor',
-                        generator=dict(optimizer=dict(
-                            type='Adam', lr=2e-4, betas=(0.5, 0.999))),
-                        discriminator=dict(optimizer=dict(
-                            type='Adam', lr=2e-4, betas=(0.5, 0.999)))),
-                    train_cfg=dict(type='IterBasedTrainLoop', max_iters=2),
-                    batch_size=4,
-                    num_workers=0,
+            # Variables: the DCGAN, its training, the generated count.
+            gan_model=dict(
+                type='SLSRDCGAN',
+                generator=dict(
+                    type='SLSRDCGANGenerator', noise_size=8,
+                    output_size=gan_size, base_channels=8,
+                    num_upsamples=2),
+                discriminator=dict(
+                    type='SLSRDCGANDiscriminator',
+                    input_size=gan_size, base_channels=4,
+                    num_downsamples=2)),
+            gan_optim_wrapper=dict(
+                constructor='MultiOptimWrapperConstructor',
+                generator=dict(optimizer=dict(
+                    type='Adam', lr=2e-4, betas=(0.5, 0.999))),
+                discriminator=dict(optimizer=dict(
+                    type='Adam', lr=2e-4, betas=(0.5, 0.999)))),
+            gan_train_cfg=dict(type='IterBasedTrainLoop', max_iters=2),
+            gan_train_dataloader=dict(
+                batch_size=4,
+                num_workers=0,
+                persistent_workers=False,
+                sampler=dict(type='DefaultSampler', shuffle=True),
+                dataset=dict(
+                    type='ReIDListDataset',
                     pipeline=[
                         dict(type='LoadReIDImage'),
                         dict(type='ReIDResize', scale=gan_size),
                         dict(type='PackReIDInputs'),
-                    ]),
-                num_generated=5,
-                loss_cls=dict(type='SLSRLoss'),
-                finetune=dict(train_cfg=dict(max_iters=2))),
-            stages=[
-                dict(name='stage1_baseline', type='train'),
-                dict(name='stage2_cluster', type='SLSRClusterStep',
-                     checkpoint='{work_dir}/stage1_baseline/final.pth'),
-                dict(name='stage3_gan', type='SLSRTrainGANStep',
-                     cluster_dir='{work_dir}/stage2_cluster'),
-                dict(name='stage4_generate', type='SLSRGenerateStep',
-                     cluster_dir='{work_dir}/stage2_cluster',
-                     gan_dir='{work_dir}/stage3_gan'),
-                dict(name='stage5_finetune', type='SLSRFinetuneStep',
-                     generated_dir='{work_dir}/stage4_generate'),
-                dict(name='stage6_test_rerank', type='test',
-                     cfg=dict(
-                         load_from='{work_dir}/stage5_finetune/final.pth',
-                         test_evaluator=dict(rerank=True))),
-            ]))
+                    ])),
+            num_generated=5,
+            # The old stage names (*Step) are aliases of the *Stage ones.
+            stages=dict(
+                stage1_baseline=dict(type='train'),
+                stage2_cluster=dict(
+                    type='SLSRClusterStep',
+                    checkpoint='{work_dir}/stage1_baseline/final.pth',
+                    num_clusters=2,
+                    silhouette_ks=(2, 3),
+                    feature_batch_size=16),
+                stage3_gan=dict(
+                    type='SLSRTrainGANStep',
+                    cluster_dir='{work_dir}/stage2_cluster',
+                    cfg=dict(
+                        model='${gan_model}',
+                        optim_wrapper='${gan_optim_wrapper}',
+                        param_scheduler=None,
+                        train_cfg='${gan_train_cfg}',
+                        train_dataloader='${gan_train_dataloader}',
+                        custom_hooks=None)),
+                stage4_generate=dict(
+                    type='SLSRGenerateStage',
+                    cluster_dir='{work_dir}/stage2_cluster',
+                    gan_dir='{work_dir}/stage3_gan',
+                    gan_model='${gan_model}',
+                    num_generated='${num_generated}'),
+                stage5_finetune=dict(
+                    type='SLSRFinetuneStep',
+                    generated_dir='{work_dir}/stage4_generate',
+                    loss_cls=dict(type='SLSRLoss'),
+                    cfg=dict(train_cfg=dict(max_iters=2))),
+                stage6_test_rerank=dict(
+                    type='test',
+                    cfg=dict(
+                        load_from='{work_dir}/stage5_finetune/final.pth',
+                        test_evaluator=dict(rerank=True))),
+            )))
+
+
+def stage_of(pipeline, name):
+    """A stage built as PipelineRunner builds it: its resolved config and
+    the arguments of ``stages.<name>``."""
+    cfg = pipeline.stage_config(name)
+    args = dict(cfg.pop('stage'))
+    stage_cls = STAGES.get(args.pop('type'))
+    args.pop('name')
+    return stage_cls, cfg, args
 
 
 @pytest.fixture(scope='module')
@@ -122,10 +157,13 @@ def pipeline_dir(synth_root, tmp_path_factory):
     return work_dir
 
 
-def test_steps_are_registered():
-    for name in ('SLSRClusterStep', 'SLSRTrainGANStep', 'SLSRGenerateStep',
-                 'SLSRFinetuneStep'):
-        assert RUNNERS.get(name) is not None
+def test_stages_are_registered():
+    for cls in (SLSRClusterStage, SLSRTrainGANStage, SLSRGenerateStage,
+                SLSRFinetuneStage):
+        name = cls.__name__
+        assert STAGES.get(name) is cls
+        # The old name of each step stays an alias.
+        assert STAGES.get(name.replace('Stage', 'Step')) is cls
 
 
 def test_cluster_step_writes_clusters_and_silhouette(pipeline_dir):
@@ -184,10 +222,12 @@ def test_finetune_and_test_stages(pipeline_dir):
 
 
 def test_finetune_config_mixes_real_and_generated(synth_root, pipeline_dir):
-    cfg = PipelineRunner(tiny_cfg(synth_root, pipeline_dir)).stage_config(
-        dict(name='stage5_finetune'))
-    step = SLSRFinetuneStep(cfg, osp.join(pipeline_dir, 'x'),
-                            osp.join(pipeline_dir, 'stage4_generate'))
+    stage_cls, cfg, args = stage_of(
+        PipelineRunner(tiny_cfg(synth_root, pipeline_dir)), 'stage5_finetune')
+    assert stage_cls is SLSRFinetuneStage
+    assert args['generated_dir'] == osp.join(pipeline_dir, 'stage4_generate')
+    step = stage_cls(cfg=cfg, work_dir=osp.join(pipeline_dir, 'x'),
+                     name='stage5_finetune', **args)
     ft = step.train_config()
     assert ft.model.head.loss_cls.type == 'SLSRLoss'
     assert ft.train_cfg.max_iters == 2
@@ -198,14 +238,15 @@ def test_finetune_config_mixes_real_and_generated(synth_root, pipeline_dir):
 
 
 def test_gan_step_skips_finished_clusters(synth_root, pipeline_dir):
-    cfg = PipelineRunner(tiny_cfg(synth_root, pipeline_dir)).stage_config(
-        dict(name='stage3_gan'))
+    stage_cls, cfg, args = stage_of(
+        PipelineRunner(tiny_cfg(synth_root, pipeline_dir)), 'stage3_gan')
+    assert stage_cls is SLSRTrainGANStage
+    assert args == dict(cluster_dir=osp.join(pipeline_dir, 'stage2_cluster'))
     gan_dir = osp.join(pipeline_dir, 'stage3_gan')
     finals = [osp.join(gan_dir, f'cluster_{c}', 'final.pth')
               for c in range(2)]
     stamps = [os.stat(f).st_mtime_ns for f in finals]
-    SLSRTrainGANStep(cfg, gan_dir,
-                     osp.join(pipeline_dir, 'stage2_cluster')).run()
+    stage_cls(cfg=cfg, work_dir=gan_dir, name='stage3_gan', **args).run()
     assert [os.stat(f).st_mtime_ns for f in finals] == stamps
 
 
@@ -227,3 +268,17 @@ def test_silhouette_table_separates_obvious_clusters():
 def test_split_evenly():
     assert split_evenly(12000, 3) == [4000, 4000, 4000]
     assert split_evenly(5, 3) == [2, 2, 1]
+
+
+def test_stochastic_stages_draw_from_the_config_seed(synth_root, tmp_path):
+    cfg = tiny_cfg(synth_root, str(tmp_path))
+    cfg.randomness = dict(seed=7)
+    pipeline = PipelineRunner(cfg)
+    for name in ('stage2_cluster', 'stage4_generate'):
+        stage_cls, stage_cfg, args = stage_of(pipeline, name)
+        stage = stage_cls(cfg=stage_cfg, work_dir=str(tmp_path), name=name,
+                          **args)
+        assert stage.seed == 7, name
+        stage = stage_cls(cfg=stage_cfg, work_dir=str(tmp_path), name=name,
+                          **dict(args, seed=3))
+        assert stage.seed == 3, name
