@@ -1,4 +1,10 @@
-"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT``."""
+"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT``.
+
+A config with extra test sets (``extra_test_sets``, or a ``MultiTestLoop``
+in ``test_cfg``) prints one row per set; their metrics are prefixed with
+the set's name (``market/reid/mAP``). ``--dump-features`` and
+``--show-dir`` write the test set's features and rank-list pictures.
+"""
 import argparse
 import json
 import os
@@ -6,8 +12,13 @@ import os.path as osp
 
 from mmreidgen.apis import load_config
 from mmreidgen.apis.cli import ConfigOptionAction, run_tool
-from mmreidgen.engine.dist import setup_cpu_distributed
-from mmreidgen.utils import cap_num_workers, register_all_modules
+from mmreidgen.engine.runner import (
+    enable_extra_test_sets,
+    format_table,
+    target_rows,
+)
+from mmreidgen.evaluation import add_result_dump, test_checkpoint
+from mmreidgen.utils import register_all_modules
 
 STATE = {}
 
@@ -19,6 +30,17 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', help='where to save logs')
     parser.add_argument(
         '--out-metrics', help='write the metrics dict to this JSON file')
+    parser.add_argument(
+        '--dump-features', metavar='FILE.npz',
+        help='write features, pids, camids, img_paths and is_query of the '
+        'test set (query and gallery) to this .npz file')
+    parser.add_argument(
+        '--show-dir', help='write rank-list pictures of the first '
+        '--show-num queries to this folder')
+    parser.add_argument('--show-num', type=int, default=8,
+                        help='queries drawn by --show-dir (default 8)')
+    parser.add_argument('--show-topk', type=int, default=10,
+                        help='gallery images per rank list (default 10)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=ConfigOptionAction,
         help='override config entries, e.g. test_evaluator.rerank=True')
@@ -40,32 +62,17 @@ def main(argv=None) -> dict:
     register_all_modules()
     cfg = load_config(args.config, args.cfg_options, work_dir=args.work_dir)
     STATE['work_dir'] = cfg.work_dir
-    cfg.launcher = args.launcher
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(
-            f'Checkpoint {args.checkpoint} does not exist; pass the path of '
-            'a .pth file written by tools/train.py (e.g. '
-            f'{cfg.work_dir}/iter_N.pth).')
-    cfg.load_from = args.checkpoint
-    setup_cpu_distributed(cfg, args.launcher)
-    # mmengine loads non-strictly; a checkpoint of another model or with
-    # another number of classes must fail with one message instead.
-    hooks = [dict(type='CheckpointCheckHook', on_load=True)]
-    if args.channels_last:
-        hooks.append(dict(type='ChannelsLastHook'))
-    if cfg.get('runner_type') == 'PipelineRunner':
-        from mmreidgen.stages import PipelineRunner
-        # Writes into <work_dir>/test_tool/, not into any stage's folder.
-        metrics = PipelineRunner(cfg, extra_hooks=hooks).test()
-    else:
-        from mmreidgen.engine.runner import ReIDRunner
-        cap_num_workers(cfg)
-        cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + hooks
-        metrics = ReIDRunner.from_cfg(cfg).test()
+    names = enable_extra_test_sets(cfg)
+    add_result_dump(cfg, args.dump_features, args.show_dir, args.show_num,
+                    args.show_topk)
+    metrics = test_checkpoint(cfg, args.checkpoint, args.launcher,
+                              args.channels_last)
+    if names:
+        print(format_table(target_rows(metrics, names)))
     if args.out_metrics:
         os.makedirs(osp.dirname(osp.abspath(args.out_metrics)), exist_ok=True)
         with open(args.out_metrics, 'w', encoding='utf-8') as f:
-            json.dump({k: float(v) for k, v in metrics.items()}, f, indent=2)
+            json.dump(metrics, f, indent=2)
     return metrics
 
 

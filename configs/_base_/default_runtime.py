@@ -22,11 +22,14 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'),
 )
 
-# TensorBoard and W&B are one line away (both off by default):
+# Scalars and images go to local files and to TensorBoard event files,
+# both in <work_dir>/<timestamp>/vis_data (`tensorboard --logdir
+# work_dirs`). W&B is one line away (`pip install wandb`, `wandb login`):
 # vis_backends = [dict(type='LocalVisBackend'),
 #                 dict(type='TensorboardVisBackend'),
 #                 dict(type='WandbVisBackend', init_kwargs=dict(project='mmreidgen'))]
-vis_backends = [dict(type='LocalVisBackend')]
+vis_backends = [dict(type='LocalVisBackend'),
+                dict(type='TensorboardVisBackend')]
 visualizer = dict(type='Visualizer', vis_backends=vis_backends)
 
 log_processor = dict(by_epoch=False, window_size=20)

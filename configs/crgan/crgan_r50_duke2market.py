@@ -5,3 +5,6 @@ source_data = dict(type='DukeMTMCReID', data_root='data/dukemtmc-reid')
 target_data = dict(type='Market1501', data_root='data/market1501')
 num_source_ids = 702
 num_target_cameras = 6
+# The source's test set (the other direction's target).
+extra_target = dict(name='duke', type='DukeMTMCReID',
+                    data_root='data/dukemtmc-reid')

@@ -76,6 +76,24 @@ test_dataloader = dict(
         ]))
 test_evaluator = dict(type='ReIDMetric', metric='euclidean')
 test_cfg = dict(type='TestLoop')
+# A further target test set (CR-GAN's other direction; here the source),
+# evaluated beside the target by the stage test_targets and by
+# tools/test.py, its metrics prefixed with the name: 'market/reid/mAP'
+# (docs/en/evaluation.md). More sets: more entries in extra_test_sets;
+# none: --cfg-options extra_test_sets=None.
+extra_target = dict(name='market', type='Market1501',
+                    data_root='data/market1501')
+extra_test_sets = [
+    dict(name='${extra_target.name}',
+         dataset=dict(
+             type='ConcatDataset',
+             datasets=[
+                 dict(type='${extra_target.type}',
+                      data_root='${extra_target.data_root}', subset=subset,
+                      pipeline='${test_pipeline}')
+                 for subset in ('query', 'gallery')
+             ])),
+]
 
 # ----------------------------------------------------------------- model
 # ImageNet ResNet-50 from a local file (nothing is downloaded).
@@ -191,6 +209,13 @@ stages = dict(
     test=dict(
         type='test',
         cfg=dict(load_from='{work_dir}/stage3_finetune/final.pth')),
+    # The tested model (test_stage) on the target and every extra set:
+    # one metrics.json with all of them.
+    test_targets=dict(
+        type='test',
+        cfg=dict(load_from='{work_dir}/${test_stage}/final.pth',
+                 test_cfg=dict(type='MultiTestLoop',
+                               extra_test_sets='${extra_test_sets}'))),
 )
 # tools/test.py evaluates with the stage III model config.
 test_stage = 'stage3_finetune'

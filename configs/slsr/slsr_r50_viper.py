@@ -3,6 +3,8 @@ _base_ = ['./slsr_r50_market.py']
 
 dataset_type = 'VIPeR'
 data_root = 'data/viper'
+# Split 0 of 10; the mean ± sd over all 10:
+# tools/analysis_tools/eval_splits.py (docs/en/evaluation.md).
 viper_split_id = 0
 train_dataloader = dict(dataset=dict(split_id='${viper_split_id}'))
 test_dataloader = dict(
@@ -11,6 +13,9 @@ test_dataloader = dict(
              pipeline='${test_pipeline}', split_id='${viper_split_id}')
         for subset in ('query', 'gallery')
     ]))
+# One gallery image per identity: the single-gallery-shot CMC equals the
+# market one; the protocol states what the papers report.
+test_evaluator = dict(protocol='single_gallery_shot', num_repeats=10, seed=0)
 num_classes = 316
 num_train_images = 632
 num_generated = 8000

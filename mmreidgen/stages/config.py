@@ -202,10 +202,11 @@ def resolve_schedule(cfg: dict) -> dict:
             if cfg.get(section) is not None:
                 cfg[section] = _drop_ratios(cfg[section])
         return cfg
-    if train_cfg.get('max_iters') is not None and 'num_images' in train_cfg:
+    if train_cfg.get('max_iters') is not None and \
+            'max_epochs' in train_cfg and 'num_images' in train_cfg:
         # An explicit length (e.g. an override) wins over epochs.
         train_cfg.pop('num_images')
-        train_cfg.pop('max_epochs', None)
+        train_cfg.pop('max_epochs')
     if 'max_epochs' in train_cfg and train_cfg.get(
             'type', 'IterBasedTrainLoop') == 'IterBasedTrainLoop' and \
             'num_images' in train_cfg:
@@ -456,6 +457,11 @@ def check_cfg_options(cfg: Config, options: Dict[str, Any]) -> None:
     """
     plain = _to_plain(cfg._cfg_dict)
     known = set(_known_keys(plain))
+    # ``x`` overrides a fraction ``x_ratio`` (and max_iters overrides
+    # max_epochs): both are valid keys.
+    known |= {k[:-len('_ratio')] for k in known if k.endswith('_ratio')}
+    known |= {k[:-len('max_epochs')] + 'max_iters' for k in known
+              if k.endswith('.max_epochs')}
     refs = set(_REF.findall(repr(plain)))
     for key in options:
         head = key.split('.')[0]

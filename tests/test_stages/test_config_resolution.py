@@ -294,10 +294,20 @@ def test_check_cfg_options_names_the_stage_keys_of_a_pipeline():
         load(CRGAN, {'train_cfg.max_iters': 30})
     for name in ('stage1_pretrain', 'stage2_gan', 'stage3_finetune'):
         assert f"'stages.{name}.cfg.train_cfg.max_iters'" in str(info.value)
-    # A top-level key that stages set themselves.
+    # A top-level key that some stages set themselves reaches the others.
+    cfg = load(CRGAN, {'load_from': 'x.pth'}, stage='stage1_pretrain')
+    assert cfg.load_from == 'x.pth'
+    assert load(CRGAN, {'load_from': 'x.pth'},
+                stage='stage2_gan').load_from.endswith(
+                    'stage1_pretrain/final.pth')
+    # One that every stage sets would change nothing: refused.
+    pipeline = Config(dict(
+        runner_type='PipelineRunner', load_from=None,
+        stages=dict(a=dict(cfg=dict(load_from='p')),
+                    b=dict(cfg=dict(load_from='q')))))
     with pytest.raises(ConfigError, match='no effect') as info:
-        load(CRGAN, {'load_from': 'x.pth'})
-    assert "'stages.stage2_gan.cfg.load_from'" in str(info.value)
+        check_cfg_options(pipeline, {'load_from': 'x.pth'})
+    assert "'stages.a.cfg.load_from'" in str(info.value)
 
 
 def test_check_cfg_options_typos_and_unused_variables():

@@ -19,10 +19,7 @@ def data_options(root: str, max_iters: int) -> list:
         f'train_dataloader.dataset.data_root={market}',
         f'test_dataloader.dataset.datasets.0.data_root={market}',
         f'test_dataloader.dataset.datasets.1.data_root={market}',
-        f'val_dataloader.dataset.datasets.0.data_root={market}',
-        f'val_dataloader.dataset.datasets.1.data_root={market}',
-        'val_dataloader.num_workers=0',
-        'val_dataloader.persistent_workers=False',
+        # val_dataloader is '${test_dataloader}': it follows.
         'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False',
         'test_dataloader.num_workers=0',

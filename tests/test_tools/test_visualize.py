@@ -208,6 +208,13 @@ def test_default_runtime_tensorboard_backend(tmp_path):
     assert [b['type'] for b in backends] == [
         'LocalVisBackend', 'TensorboardVisBackend'
     ]
+    # TensorBoard is on by default, W&B only in the comment.
+    default = Config.fromfile(
+        osp.join(REPO, 'configs/_base_/default_runtime.py'))
+    assert [b['type'] for b in default.vis_backends] == [
+        'LocalVisBackend', 'TensorboardVisBackend'
+    ]
+    assert default.visualizer.vis_backends == default.vis_backends
     vis = Visualizer(
         name='tb_test', vis_backends=backends, save_dir=str(tmp_path))
     vis.add_scalars({'loss': 1.5, 'reid/mAP': 12.0}, step=3)

@@ -22,14 +22,21 @@ from mmengine.runner.loops import _InfiniteDataloaderIterator
 
 from mmreidgen.registry import RUNNERS
 
+# Deprecation notices mmengine's own CheckpointHook triggers in every run
+# (it builds a FileClient for the local backend); nothing a user can change.
+_MMENGINE_NOTICES = ('"FileClient" will be deprecated',
+                     '"HardDiskBackend" is the alias of "LocalBackend"')
+
 
 class _NoDump(logging.Filter):
-    """Drop the environment and config dump from a console handler."""
+    """Drop the environment and config dump, and mmengine's deprecation
+    notices about its own file client, from a console handler."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = str(record.msg)
         return not (message.startswith('Config:\n')
-                    or 'System environment:' in message[:80])
+                    or 'System environment:' in message[:200]
+                    or message.startswith(_MMENGINE_NOTICES))
 
 
 class _RestartWithoutSleep(_InfiniteDataloaderIterator):

@@ -1,0 +1,106 @@
+"""The named proof grids of ``tools/analysis_tools/run_proofs.py``.
+
+A grid is data: a description and a list of rows. Each row trains one
+config (``tools/train.py``) once per seed and reads its metrics:
+
+``name``
+    Folder name of the row: its runs go to ``<work_dir>/<name>/seed<k>/``.
+``label``
+    What the results table calls the row.
+``config``
+    A config path relative to the repository root.
+``cfg_options``
+    ``--cfg-options`` of the training (``randomness.seed=<k>`` is added per
+    seed). Defaults to none.
+``test``
+    ``--cfg-options`` of an evaluation with ``tools/test.py`` of the
+    trained checkpoint, on top of the training's (e.g. another
+    ``data_root`` for direct transfer). ``checkpoint`` in it names the
+    checkpoint relative to the run's folder (pipelines); the default is
+    the newest complete checkpoint of a single-stage config.
+``metrics``
+    Instead of ``test``: a ``metrics.json`` the run writes itself, relative
+    to the run's folder (a pipeline's test stage, e.g.
+    ``'test/metrics.json'``).
+``beats``
+    The row this row claims to beat: the results give the paired
+    difference (same seed) ``row - beats`` with a 95 % interval.
+
+Rows whose training resolves to the same config share it (a single-stage
+config), or share every leading pipeline stage whose recorded config hash
+is equal (see :mod:`mmreidgen.proofs.harness`).
+
+The grids live in the package, not under ``configs/``: every file under
+``configs/`` is a model config that ``tests/test_configs.py`` builds and
+trains, and a grid has no model; as a module the grids are also what the
+tool lists and what tests import.
+"""
+from typing import Optional
+
+BASELINE_MARKET = 'configs/baseline/baseline_r18w16_synthmarket.py'
+BASELINE_DUKE = 'configs/baseline/baseline_r18w16_synthduke.py'
+V2 = 'data/synthreid_v2'
+
+
+# The ImageNet stand-in: configs/pretrain/pretrain_r18w16_synthobjects.py
+# trained with its default work dir (configs/pretrain/README.md).
+SYNTHOBJECTS_R18W16 = dict(
+    type='Pretrained', prefix='backbone.',
+    checkpoint='work_dirs/pretrain_r18w16_synthobjects/iter_2496.pth')
+
+
+def _domain_gap(root: str, init_cfg: Optional[dict] = None) -> dict:
+    """Direct transfer against the oracle in both directions."""
+    init = {} if init_cfg is None else {'model.backbone.init_cfg': init_cfg}
+    market = dict(data_root=f'{root}/synthmarket', **init)
+    duke = dict(data_root=f'{root}/synthduke', **init)
+    start = 'from scratch' if init_cfg is None else \
+        f'initialised from {init_cfg["checkpoint"]}'
+    return dict(
+        description=(
+            f'The domain gap of the synthetic benchmark in {root}: the '
+            f'small baseline (ResNet-18 of width 16, {start}) trained '
+            'on the source and tested on the target (direct transfer) '
+            'against the same model trained on the target (the oracle).'),
+        rows=[
+            dict(name='direct_market2duke',
+                 label='synthmarket -> synthduke: direct transfer',
+                 config=BASELINE_MARKET, cfg_options=market,
+                 test=dict(data_root=duke['data_root'])),
+            dict(name='oracle_duke',
+                 label='synthmarket -> synthduke: oracle (synthduke labels)',
+                 config=BASELINE_DUKE, cfg_options=duke,
+                 test=dict(data_root=duke['data_root']),
+                 beats='direct_market2duke'),
+            dict(name='direct_duke2market',
+                 label='synthduke -> synthmarket: direct transfer',
+                 config=BASELINE_DUKE, cfg_options=duke,
+                 test=dict(data_root=market['data_root'])),
+            dict(name='oracle_market',
+                 label='synthduke -> synthmarket: oracle (synthmarket '
+                 'labels)',
+                 config=BASELINE_MARKET, cfg_options=market,
+                 test=dict(data_root=market['data_root']),
+                 beats='direct_duke2market'),
+        ])
+
+
+GRIDS = dict(
+    domain_gap_v2=_domain_gap(V2),
+    domain_gap_v1=_domain_gap('data/synthreid'),
+    # Needs the pretrained checkpoint above (configs/pretrain/README.md).
+    domain_gap_v2_synthobjects=_domain_gap(V2, SYNTHOBJECTS_R18W16),
+)
+
+
+def get_grid(name: str) -> dict:
+    """The grid called ``name``.
+
+    Raises:
+        KeyError: With the known names.
+    """
+    if name not in GRIDS:
+        raise KeyError(f'No proof grid {name!r}; known grids: '
+                       f'{", ".join(sorted(GRIDS))} '
+                       '(mmreidgen/proofs/grids.py).')
+    return GRIDS[name]

@@ -1,0 +1,478 @@
+"""Run a proof grid (rows x seeds), resumably, and summarise it.
+
+Every run is a ``tools/train.py`` subprocess in its own folder
+``<work_dir>/<row>/seed<k>/`` with ``randomness.seed=<k>`` added to the
+row's ``--cfg-options``, so each seed re-runs every stochastic stage
+(initialisation, sampling, clustering, GAN training, generated images);
+no seed reuses another seed's files. A row with ``test`` is then
+evaluated with ``tools/test.py`` into ``<run>/proof_test/metrics.json``.
+
+Resuming. ``<run>/proof_run.json`` records the run's config key when the
+run starts and its CPU and wall time when it finishes. A finished run is
+skipped; an unfinished one is started again with the same command, which
+resumes it (``tools/train.py --resume`` for a single-stage config; a
+pipeline resumes each stage and skips finished ones by itself). A run
+whose recorded key differs from the grid's stops with a message: the grid
+changed, so use a new work dir or remove that folder.
+
+Sharing. Before a run starts, finished work of another row of the same
+seed is reused when its config is the same:
+
+- single-stage configs: when the resolved training config (work dir
+  aside) is equal, the finished run folder is copied;
+- pipelines: :class:`~mmreidgen.stages.PipelineRunner` records each
+  stage's chained config hash in ``<stage>/stage_config.json`` (stage
+  ``k``'s hash covers stages ``1..k``); every leading stage whose hash
+  equals this row's is copied into this row's folder, with its ``done``
+  marker, so the pipeline skips it and its later stages load their inputs
+  (e.g. ``{work_dir}/stage1_pretrain/final.pth``) from the copy.
+
+Copies are hard links where the file system allows (no disk, no time), so
+a shared stage I of CR-GAN is trained once per seed. Rows run seed by
+seed in grid order, so the first row that needs a stage trains it.
+
+Each finished run rewrites ``<work_dir>/results.json`` and
+``results.md`` (:mod:`mmreidgen.proofs.summary`).
+"""
+import argparse
+import fcntl
+import hashlib
+import json
+import os
+import os.path as osp
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional, Sequence
+
+from mmengine.logging import print_log
+
+from mmreidgen.apis import load_config
+from mmreidgen.apis.cli import ConfigOptionAction
+from mmreidgen.engine.checkpoint import find_resumable_checkpoint
+from mmreidgen.stages import PipelineRunner
+from mmreidgen.stages.config import (
+    REPO_ROOT,
+    RUNNER_KEYS,
+    ConfigError,
+    _to_plain,
+    is_pipeline,
+)
+from mmreidgen.stages.pipeline_runner import CONFIG_COPY, MARKER, _canonical
+
+from .summary import read_metrics, write_results
+
+RUN_RECORD = 'proof_run.json'
+TEST_DIR = 'proof_test'
+# Harness files of a run folder; never copied into another row's folder.
+_OWN_FILES = (RUN_RECORD, TEST_DIR, 'proof_train.log', 'proof_test.log')
+
+
+class ProofError(RuntimeError):
+    """A grid cannot run as asked; the message names the fix."""
+
+
+def _literal(value) -> str:
+    if isinstance(value, dict):
+        inner = ', '.join(f'{k}={_literal(v)}' for k, v in value.items())
+        return f'dict({inner})'
+    return repr(value)
+
+
+def format_options(options: dict) -> List[str]:
+    """``--cfg-options`` words of ``options`` (``key=value``; a dict value
+    as ``dict(...)``, which :class:`ConfigOptionAction` reads)."""
+    words = []
+    for key, value in options.items():
+        text = value if isinstance(value, str) else _literal(value)
+        words.append(f'{key}={text}')
+    return words
+
+
+def parse_options(words: Sequence[str]) -> dict:
+    """What ``tools/train.py`` makes of ``words`` (its own parser)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionAction)
+    if not words:
+        return {}
+    return dict(parser.parse_args(['--cfg-options', *words]).cfg_options)
+
+
+def train_options(row: dict, seed: int) -> dict:
+    """The training ``--cfg-options`` of ``row`` for ``seed``."""
+    options = dict(row.get('cfg_options') or {})
+    options['randomness.seed'] = seed
+    return options
+
+
+def test_options(row: dict, seed: int) -> dict:
+    """The ``tools/test.py`` ``--cfg-options`` of ``row`` for ``seed``."""
+    options = train_options(row, seed)
+    test = dict(row.get('test') or {})
+    test.pop('checkpoint', None)
+    options.update(test)
+    return options
+
+
+def _config_path(row: dict) -> str:
+    path = row['config']
+    return path if osp.isabs(path) else osp.join(REPO_ROOT, path)
+
+
+def run_keys(row: dict, seed: int, run_dir: str) -> Dict[str, str]:
+    """The config key of each unit of work of a run, in order.
+
+    A pipeline: ``{stage name: the hash PipelineRunner records}``. A
+    single-stage config: ``{'train': hash of the resolved config}``, the
+    keys a runner reads, without the settings that do not change results
+    (those PipelineRunner leaves out: workers, logging, visualizer). The
+    work dir is left out of both, so equal configs of two rows match.
+    """
+    options = parse_options(format_options(train_options(row, seed)))
+    cfg = load_config(_config_path(row), options, work_dir=run_dir)
+    if is_pipeline(cfg):
+        keys = PipelineRunner(cfg)._keys()
+        return {name: key['hash'] for name, key in keys.items()}
+    # Only what a runner reads: a top-level variable matters where it is
+    # referenced, and references are resolved (a new unused variable, or a
+    # change of one, e.g. vis_backends, does not change what is trained).
+    plain = {k: v for k, v in _to_plain(cfg._cfg_dict).items()
+             if k in RUNNER_KEYS}
+    canon = _canonical(plain, osp.abspath(run_dir))
+    text = json.dumps(canon, sort_keys=True, default=str)
+    return {'train': hashlib.sha256(text.encode()).hexdigest()}
+
+
+def _read_json(path: str) -> Optional[dict]:
+    try:
+        with open(path, encoding='utf-8') as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def _write_json(obj, path: str) -> None:
+    tmp = f'{path}.tmp-{os.getpid()}'
+    with open(tmp, 'w', encoding='utf-8') as f:
+        json.dump(obj, f, indent=2, sort_keys=True)
+    os.replace(tmp, path)
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def copy_tree(src: str, dst: str) -> None:
+    """Copy a finished folder (hard links where possible)."""
+    tmp = f'{dst}.tmp-{os.getpid()}'
+    if osp.exists(tmp):
+        shutil.rmtree(tmp)
+    shutil.copytree(src, tmp, copy_function=_link_or_copy,
+                    ignore=shutil.ignore_patterns(*_OWN_FILES))
+    os.replace(tmp, dst)
+
+
+def share_stages(keys: Dict[str, str], run_dir: str,
+                 others: Sequence[str]) -> Dict[str, str]:
+    """Copy finished leading pipeline stages of equal hash into run_dir.
+
+    Args:
+        keys (dict): This run's ``{stage: hash}`` in stage order.
+        run_dir (str): This run's pipeline work dir.
+        others (Sequence[str]): Run dirs of other rows (same seed).
+
+    Returns:
+        dict: ``{stage: the run dir it was copied from}``.
+    """
+    shared = {}
+    for name, digest in keys.items():
+        mine = osp.join(run_dir, name)
+        if osp.exists(mine):
+            if _stage_done(mine, digest):
+                continue  # copied or run before
+            break
+        source = next((d for d in others
+                       if _stage_done(osp.join(d, name), digest)), None)
+        if source is None:
+            break
+        os.makedirs(run_dir, exist_ok=True)
+        copy_tree(osp.join(source, name), mine)
+        shared[name] = source
+    return shared
+
+
+def _stage_done(stage_dir: str, digest: str) -> bool:
+    record = _read_json(osp.join(stage_dir, CONFIG_COPY))
+    return bool(record) and record.get('hash') == digest and osp.exists(
+        osp.join(stage_dir, MARKER))
+
+
+class ProofHarness:
+    """Run a grid's rows for some seeds in ``work_dir`` and summarise.
+
+    Args:
+        grid (dict): A grid (see :mod:`mmreidgen.proofs.grids`).
+        seeds (Sequence[int]): The seeds (columns).
+        work_dir (str): Where the runs and results go.
+        name (str): The grid's name, for the results. Defaults to 'grid'.
+        python (str): The interpreter of the subprocesses. Defaults to
+            this one.
+    """
+
+    def __init__(self, grid: dict, seeds: Sequence[int], work_dir: str,
+                 name: str = 'grid', python: str = sys.executable) -> None:
+        self.grid = grid
+        self.rows = list(grid['rows'])
+        self.seeds = [int(s) for s in seeds]
+        self.work_dir = osp.abspath(work_dir)
+        self.name = name
+        self.python = python
+        self._check_grid()
+
+    def _check_grid(self) -> None:
+        names = [row['name'] for row in self.rows]
+        if len(set(names)) != len(names):
+            raise ProofError(f'Row names repeat in the grid: {names}.')
+        for row in self.rows:
+            beats = row.get('beats')
+            if beats is not None and beats not in names:
+                raise ProofError(
+                    f'Row {row["name"]!r} claims to beat {beats!r}, which '
+                    f'is not a row of the grid ({names}).')
+            if not osp.isfile(_config_path(row)):
+                raise ProofError(f'Row {row["name"]!r}: config '
+                                 f'{row["config"]} does not exist.')
+            if row.get('test') is not None and row.get('metrics'):
+                raise ProofError(f'Row {row["name"]!r} gives both `test` '
+                                 'and `metrics`; keep one.')
+
+    def run_dir(self, row: dict, seed: int) -> str:
+        return osp.join(self.work_dir, row['name'], f'seed{seed}')
+
+    def log(self, message: str) -> None:
+        print_log(message, logger='current')
+        with open(osp.join(self.work_dir, 'harness.log'), 'a',
+                  encoding='utf-8') as f:
+            f.write(f'{time.strftime("%Y-%m-%d %H:%M:%S")} {message}\n')
+
+    def run(self) -> dict:
+        """Run (or resume) every row and seed; return the summary."""
+        os.makedirs(self.work_dir, exist_ok=True)
+        lock = open(osp.join(self.work_dir, '.lock'), 'w')
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise ProofError(
+                f'Another run_proofs.py is running in {self.work_dir}; wait '
+                'for it or use another --work-dir.') from None
+        try:
+            for seed in self.seeds:
+                for row in self.rows:
+                    self.run_one(row, seed)
+                    self.summarise()
+            return self.summarise()
+        finally:
+            lock.close()
+
+    def run_one(self, row: dict, seed: int) -> None:
+        """Train (or share, or resume) one row for one seed, then test."""
+        run_dir = self.run_dir(row, seed)
+        keys = run_keys(row, seed, run_dir)
+        record_path = osp.join(run_dir, RUN_RECORD)
+        record = _read_json(record_path)
+        if record is not None and record.get('keys') != keys:
+            raise ProofError(
+                f'{run_dir} was run with another config than the grid now '
+                f'gives for row {row["name"]!r}, seed {seed}. Use a new '
+                f'--work-dir, or remove {run_dir} to run it again.')
+        if record is None or not record.get('finished'):
+            record = self._train(row, seed, run_dir, keys, record)
+        if row.get('test') is not None:
+            self._test(row, seed, run_dir, record)
+
+    def _others(self, row: dict, seed: int) -> List[str]:
+        return [self.run_dir(r, seed) for r in self.rows
+                if r['name'] != row['name']]
+
+    def _train(self, row: dict, seed: int, run_dir: str,
+               keys: Dict[str, str], record: Optional[dict]) -> dict:
+        single = list(keys) == ['train']
+        shared = {}
+        if record is None and single:
+            source = self._finished_single(row, seed, keys)
+            if source is not None:
+                if osp.exists(run_dir):
+                    shutil.rmtree(run_dir)
+                os.makedirs(osp.dirname(run_dir), exist_ok=True)
+                copy_tree(source, run_dir)
+                shared = {'train': source}
+        elif not single:
+            shared = share_stages(keys, run_dir, self._others(row, seed))
+        os.makedirs(run_dir, exist_ok=True)
+        record = dict(record or {}, row=row['name'], seed=seed, keys=keys,
+                      config=row['config'],
+                      cfg_options=train_options(row, seed),
+                      started=record.get('started') if record else
+                      time.strftime('%Y-%m-%d %H:%M:%S'))
+        record['shared'] = {
+            **record.get('shared', {}),
+            **{k: osp.relpath(v, self.work_dir)
+               for k, v in shared.items()}
+        }
+        _write_json(record, osp.join(run_dir, RUN_RECORD))
+        cpu = wall = 0.0
+        if 'train' not in shared:
+            words = format_options(train_options(row, seed))
+            cmd = [self.python, 'tools/train.py', row['config'],
+                   '--work-dir', run_dir]
+            if single and find_resumable_checkpoint(run_dir) is not None:
+                cmd.append('--resume')
+            cmd += ['--cfg-options', *words]
+            what = 'resumes' if record.get('cpu_s') is not None or \
+                find_resumable_checkpoint(run_dir) else 'trains'
+            if shared:
+                what += f' (stages {", ".join(shared)} shared)'
+            self.log(f'{row["name"]} seed {seed}: {what} in {run_dir}')
+            cpu, wall = self._call(cmd, osp.join(run_dir, 'proof_train.log'))
+        else:
+            self.log(f'{row["name"]} seed {seed}: training shared with '
+                     f'{osp.relpath(shared["train"], self.work_dir)}')
+        record['cpu_s'] = float(record.get('cpu_s') or 0.0) + cpu
+        record['wall_s'] = float(record.get('wall_s') or 0.0) + wall
+        if single:
+            ckpt = find_resumable_checkpoint(run_dir)
+            if ckpt is None:
+                raise ProofError(f'{run_dir}: training wrote no checkpoint.')
+            record['checkpoint'] = osp.basename(ckpt)
+        record['finished'] = time.strftime('%Y-%m-%d %H:%M:%S')
+        _write_json(record, osp.join(run_dir, RUN_RECORD))
+        return record
+
+    def _finished_single(self, row: dict, seed: int,
+                         keys: Dict[str, str]) -> Optional[str]:
+        for other in self._others(row, seed):
+            rec = _read_json(osp.join(other, RUN_RECORD))
+            if rec and rec.get('finished') and rec.get('keys') == keys:
+                return other
+        return None
+
+    def _test(self, row: dict, seed: int, run_dir: str,
+              record: dict) -> None:
+        test_dir = osp.join(run_dir, TEST_DIR)
+        options = test_options(row, seed)
+        ckpt = (row['test'].get('checkpoint') or record.get('checkpoint'))
+        if ckpt is None:
+            raise ProofError(
+                f'Row {row["name"]!r} tests a pipeline: name the checkpoint '
+                "in its test, e.g. test=dict(checkpoint='stage3_finetune/"
+                "final.pth', ...), or read a test stage's file with "
+                "metrics='test/metrics.json'.")
+        done = _read_json(osp.join(test_dir, 'proof_test.json'))
+        metrics = osp.join(test_dir, 'metrics.json')
+        want = dict(options=options, checkpoint=ckpt)
+        if done is not None and osp.isfile(metrics) and \
+                {k: done.get(k) for k in want} == want:
+            return
+        os.makedirs(test_dir, exist_ok=True)
+        cmd = [self.python, 'tools/test.py', row['config'],
+               osp.join(run_dir, ckpt), '--work-dir', test_dir,
+               '--out-metrics', metrics, '--cfg-options',
+               *format_options(options)]
+        self.log(f'{row["name"]} seed {seed}: tests {ckpt} with '
+                 f'{row["test"]}')
+        cpu, wall = self._call(cmd, osp.join(run_dir, 'proof_test.log'))
+        _write_json(dict(want, cpu_s=cpu, wall_s=wall,
+                         finished=time.strftime('%Y-%m-%d %H:%M:%S')),
+                    osp.join(test_dir, 'proof_test.json'))
+
+    def _call(self, cmd: List[str], log_path: str):
+        """Run ``cmd`` from the repo root; return (CPU s, wall s)."""
+        env = dict(os.environ)
+        # One intra-op thread per process, as tools/demo.py: oversubscribed
+        # OpenMP threads are several times slower on shared small machines.
+        env.setdefault('OMP_NUM_THREADS', '1')
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.time()
+        with open(log_path, 'a', encoding='utf-8') as log:
+            log.write(f'$ {" ".join(cmd)}\n')
+            log.flush()
+            proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, stdout=log,
+                                  stderr=subprocess.STDOUT)
+        wall = time.time() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (
+            after.ru_stime - before.ru_stime)
+        if proc.returncode != 0:
+            with open(log_path, encoding='utf-8') as f:
+                tail = ''.join(f.readlines()[-15:])
+            raise ProofError(
+                f'Command failed ({proc.returncode}): {" ".join(cmd)}\n'
+                f'Last lines of {log_path}:\n{tail}\nFix the cause and run '
+                'the same run_proofs.py command again: finished runs are '
+                'kept, this one resumes.')
+        return cpu, wall
+
+    def metrics_of(self, row: dict, seed: int) -> Optional[dict]:
+        """The metrics of a finished run, with its CPU and wall time."""
+        run_dir = self.run_dir(row, seed)
+        record = _read_json(osp.join(run_dir, RUN_RECORD))
+        if not record or not record.get('finished'):
+            return None
+        cpu, wall = record.get('cpu_s', 0.0), record.get('wall_s', 0.0)
+        if row.get('metrics'):
+            path = osp.join(run_dir, row['metrics'])
+        else:
+            path = osp.join(run_dir, TEST_DIR, 'metrics.json')
+            test = _read_json(osp.join(run_dir, TEST_DIR, 'proof_test.json'))
+            if test is None:
+                return None
+            cpu += test.get('cpu_s', 0.0)
+            wall += test.get('wall_s', 0.0)
+        if not osp.isfile(path):
+            return None
+        out = read_metrics(path)
+        out.update(cpu_s=cpu, wall_s=wall, shared=record.get('shared', {}),
+                   metrics_file=osp.relpath(path, self.work_dir))
+        return out
+
+    def summarise(self) -> dict:
+        """Write results.json and results.md from the finished runs."""
+        runs = {
+            row['name']: {
+                seed: m for seed in self.seeds
+                if (m := self.metrics_of(row, seed)) is not None
+            }
+            for row in self.rows
+        }
+        return write_results(self.grid, self.name, self.seeds, runs,
+                             self.work_dir)
+
+
+def run_proofs(name: str, seeds: Sequence[int] = (0, 1, 2),
+               work_dir: Optional[str] = None,
+               grid: Optional[dict] = None) -> dict:
+    """Run the named grid (or ``grid``) and return its summary.
+
+    Args:
+        name (str): A grid of :data:`mmreidgen.proofs.grids.GRIDS`, or the
+            name given to ``grid``.
+        seeds (Sequence[int]): Seeds. Defaults to (0, 1, 2).
+        work_dir (str, optional): Defaults to ``work_dirs/proofs/<name>``.
+        grid (dict, optional): A grid that is not in ``GRIDS``.
+
+    Returns:
+        dict: What ``results.json`` holds.
+    """
+    from .grids import get_grid
+    if grid is None:
+        try:
+            grid = get_grid(name)
+        except KeyError as err:
+            raise ConfigError(err.args[0]) from None
+    work_dir = work_dir or osp.join(REPO_ROOT, 'work_dirs', 'proofs', name)
+    return ProofHarness(grid, seeds, work_dir, name=name).run()

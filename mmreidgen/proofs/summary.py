@@ -1,0 +1,159 @@
+"""Mean ± sd over seeds and paired differences with a t interval."""
+import json
+import math
+import os
+import os.path as osp
+import time
+from typing import Dict, Optional, Sequence
+
+import numpy as np
+from scipy import stats
+
+METRICS = ('mAP', 'R1', 'R5')
+
+
+def read_metrics(path: str) -> dict:
+    """A metrics JSON without the evaluator prefix ('reid/mAP' -> 'mAP')."""
+    with open(path, encoding='utf-8') as f:
+        data = json.load(f)
+    return {k.rsplit('/', 1)[-1]: float(v) for k, v in data.items()}
+
+
+def mean_sd(values: Sequence[float]) -> dict:
+    """Mean and sample sd (ddof 1; None for one value) of ``values``."""
+    arr = np.asarray(values, dtype=float)
+    return dict(mean=float(arr.mean()) if arr.size else None,
+                sd=float(arr.std(ddof=1)) if arr.size > 1 else None,
+                n=int(arr.size))
+
+
+def paired_difference(a: Dict[int, float], b: Dict[int, float],
+                      level: float = 0.95) -> dict:
+    """``a - b`` over the seeds both have, with a t interval of the mean.
+
+    Args:
+        a (dict): ``{seed: value}`` of the row that claims to beat ``b``.
+        b (dict): ``{seed: value}`` of the row it claims to beat.
+        level (float): Confidence level. Defaults to 0.95.
+
+    Returns:
+        dict: ``seeds``, per-seed ``diffs``, ``mean``, ``sd``, ``n`` and
+        ``ci`` ([low, high]; None below two seeds): the mean plus or minus
+        ``t_{(1+level)/2, n-1} * sd / sqrt(n)``.
+    """
+    seeds = sorted(set(a) & set(b))
+    diffs = [a[s] - b[s] for s in seeds]
+    out = dict(seeds=seeds, diffs=diffs, **mean_sd(diffs), ci=None)
+    if len(diffs) > 1:
+        half = stats.t.ppf((1 + level) / 2, len(diffs) - 1) * out['sd'] / \
+            math.sqrt(len(diffs))
+        out['ci'] = [out['mean'] - half, out['mean'] + half]
+    return out
+
+
+def _pm(stat: dict) -> str:
+    if stat['mean'] is None:
+        return '–'
+    if stat['sd'] is None:
+        return f'{stat["mean"]:.1f}'
+    return f'{stat["mean"]:.1f} ± {stat["sd"]:.1f}'
+
+
+def _diff(stat: dict) -> str:
+    if stat['mean'] is None:
+        return '–'
+    text = f'{stat["mean"]:+.1f}'
+    if stat['ci'] is not None:
+        text += f' [{stat["ci"][0]:+.1f}, {stat["ci"][1]:+.1f}]'
+    return text
+
+
+def summarise(grid: dict, name: str, seeds: Sequence[int],
+              runs: Dict[str, Dict[int, dict]]) -> dict:
+    """The results of a grid from its finished runs.
+
+    Args:
+        grid (dict): The grid.
+        name (str): Its name.
+        seeds (Sequence[int]): The seeds asked for.
+        runs (dict): ``{row: {seed: metrics}}`` of the finished runs.
+
+    Returns:
+        dict: What ``results.json`` holds.
+    """
+    rows = []
+    for row in grid['rows']:
+        per_seed = runs.get(row['name'], {})
+        entry = dict(
+            name=row['name'], label=row.get('label', row['name']),
+            config=row['config'], cfg_options=row.get('cfg_options') or {},
+            test=row.get('test'), metrics_from=row.get('metrics'),
+            beats=row.get('beats'),
+            runs={str(s): m for s, m in sorted(per_seed.items())},
+            cpu_s=sum(m.get('cpu_s', 0.0) for m in per_seed.values()))
+        for metric in METRICS:
+            entry[metric] = mean_sd(
+                [m[metric] for _, m in sorted(per_seed.items())])
+        beats = row.get('beats')
+        if beats is not None:
+            other = runs.get(beats, {})
+            entry['difference'] = {
+                metric: paired_difference(
+                    {s: m[metric] for s, m in per_seed.items()},
+                    {s: m[metric] for s, m in other.items()})
+                for metric in METRICS
+            }
+        rows.append(entry)
+    return dict(
+        proof=name, description=grid.get('description', ''),
+        seeds=list(seeds), updated=time.strftime('%Y-%m-%d %H:%M:%S %Z'),
+        cpu_s=sum(r['cpu_s'] for r in rows), rows=rows)
+
+
+def format_markdown(results: dict) -> str:
+    """``results.md``: one table of means and one of paired differences."""
+    lines = [
+        f'# Proof `{results["proof"]}`', '', results['description'], '',
+        f'Seeds {" ".join(map(str, results["seeds"]))}; mean ± sd over the '
+        'finished seeds (n); CPU time of every subprocess of the grid '
+        f'(shared work counted once): {results["cpu_s"] / 60:.1f} min. '
+        f'Updated {results["updated"]}.', '',
+        '| row | n | mAP | R1 | R5 | CPU min |', '|---|---|---|---|---|---|'
+    ]
+    for row in results['rows']:
+        lines.append(
+            f'| {row["label"]} | {row["mAP"]["n"]} | {_pm(row["mAP"])} | '
+            f'{_pm(row["R1"])} | {_pm(row["R5"])} | '
+            f'{row["cpu_s"] / 60:.1f} |')
+    diffs = [r for r in results['rows'] if r.get('difference')]
+    if diffs:
+        labels = {r['name']: r['label'] for r in results['rows']}
+        lines += [
+            '', 'Paired differences (row − the row it claims to beat, same '
+            'seed), mean [95 % t interval over seeds]:', '',
+            '| row | against | n | ΔmAP | ΔR1 | ΔR5 |',
+            '|---|---|---|---|---|---|'
+        ]
+        for row in diffs:
+            d = row['difference']
+            lines.append(
+                f'| {row["label"]} | {labels[row["beats"]]} | '
+                f'{d["mAP"]["n"]} | {_diff(d["mAP"])} | {_diff(d["R1"])} | '
+                f'{_diff(d["R5"])} |')
+    return '\n'.join(lines) + '\n'
+
+
+def write_results(grid: dict, name: str, seeds: Sequence[int],
+                  runs: Dict[str, Dict[int, dict]],
+                  work_dir: str, out: Optional[str] = None) -> dict:
+    """Write ``results.json`` and ``results.md`` into ``work_dir``."""
+    results = summarise(grid, name, seeds, runs)
+    out = out or work_dir
+    for fname, text in (('results.json', json.dumps(results, indent=2)),
+                        ('results.md', format_markdown(results))):
+        path = osp.join(out, fname)
+        tmp = f'{path}.tmp-{os.getpid()}'
+        with open(tmp, 'w', encoding='utf-8') as f:
+            f.write(text + ('' if text.endswith('\n') else '\n'))
+        os.replace(tmp, path)
+    return results

@@ -1,0 +1,187 @@
+"""The installed package: a wheel built from the sdist, and its ranges.
+
+The wheel is built from a copy of the source tree (nothing is written into
+the repository) and installed with ``--no-deps`` into a fresh virtual
+environment whose dependencies are this interpreter's (a ``.pth`` file
+adds its site-packages), then used from outside the repository.
+"""
+import glob
+import json
+import os
+import os.path as osp
+import shutil
+import site
+import subprocess
+import sys
+import textwrap
+import zipfile
+from email.parser import Parser
+
+import pytest
+from conftest import REPO
+from packaging.requirements import Requirement
+
+IGNORE = shutil.ignore_patterns('.venv', '.git', 'work_dirs', 'data',
+                                'build', 'dist', '*.egg-info', '__pycache__',
+                                '.pytest_cache', '.ruff_cache', '_build',
+                                '*.whl', 'wheels')
+# Distributions whose installed copy pip must never replace.
+KEPT = ('torch', 'torchvision', 'mmcv', 'mmcv-lite')
+
+
+def read_requirements(name: str) -> list:
+    with open(osp.join(REPO, 'requirements', name), encoding='utf-8') as f:
+        lines = (line.split('#')[0].strip() for line in f)
+        return [Requirement(line) for line in lines if line]
+
+
+def pins() -> dict:
+    """``name -> version`` of every ``==`` pin in requirements/*.txt."""
+    pinned = {}
+    for path in glob.glob(osp.join(REPO, 'requirements', '*.txt')):
+        for req in read_requirements(osp.basename(path)):
+            exact = [s for s in req.specifier if s.operator == '==']
+            if exact:
+                pinned[req.name.lower()] = exact[0].version
+    return pinned
+
+
+def env() -> dict:
+    """No package index, no pip config, nothing from PYTHONPATH."""
+    out = dict(os.environ, PIP_CONFIG_FILE=os.devnull, PIP_NO_INDEX='1',
+               PIP_FIND_LINKS='', OMP_NUM_THREADS='1')
+    out.pop('PYTHONPATH', None)
+    return out
+
+
+@pytest.fixture(scope='module')
+def wheel(tmp_path_factory) -> str:
+    """sdist, then the wheel built from it (``python -m build``)."""
+    tmp = tmp_path_factory.mktemp('build')
+    src = tmp / 'src'
+    shutil.copytree(REPO, src, ignore=IGNORE)
+    subprocess.run(
+        [sys.executable, '-m', 'build', '--no-isolation', '--outdir',
+         str(tmp / 'dist'), str(src)],
+        check=True, capture_output=True, env=env())
+    wheels = glob.glob(str(tmp / 'dist' / 'mmreidgen-*.whl'))
+    assert len(wheels) == 1, wheels
+    return wheels[0]
+
+
+def wheel_metadata(path: str):
+    with zipfile.ZipFile(path) as zf:
+        name = next(n for n in zf.namelist()
+                    if n.endswith('.dist-info/METADATA'))
+        return Parser().parsestr(zf.read(name).decode('utf-8'))
+
+
+def test_declared_ranges_accept_the_pinned_versions():
+    declared = read_requirements('install.txt')
+    mmcv = read_requirements('mminstall.txt')
+    assert [r.name for r in mmcv] == ['mmcv']
+    ranges = {r.name.lower(): r.specifier for r in declared}
+    ranges['mmcv-lite'] = mmcv[0].specifier  # the mmcv-lite extra
+    for name in KEPT:
+        if name != 'mmcv':
+            assert name in ranges, f'{name} has no declared range'
+    for name, spec in ranges.items():
+        assert not any(s.operator in ('==', '===') for s in spec), (
+            f'{name}{spec}: declare a range, not an exact pin')
+    pinned = pins()
+    for name in ('torch', 'torchvision', 'mmengine', 'mmcv-lite',
+                 'mmpretrain'):
+        assert name in pinned, f'requirements/ pins no {name}'
+    for name, version in pinned.items():
+        if name in ranges:
+            assert ranges[name].contains(version), (
+                f'{name}=={version} (requirements/) is outside the '
+                f'declared {name}{ranges[name]}')
+    # The torch of the GPU machine and a CUDA build's local label.
+    assert ranges['torch'].contains('2.11.0')
+    assert ranges['torch'].contains('2.13.0+cu128')
+    assert ranges['torchvision'].contains('0.26.0')
+
+
+def test_venv_requirements_name_one_opencv():
+    """mmengine and mmcv-lite (they ask for opencv-python) are installed
+    with --no-deps, beside opencv-python-headless."""
+    names = [r.name.lower() for r in read_requirements('runtime.txt')]
+    assert 'opencv-python-headless' in names
+    assert 'opencv-python' not in names
+    nodeps = [r.name.lower() for r in read_requirements('nodeps.txt')]
+    assert set(nodeps) == {'mmengine', 'mmcv-lite'}
+    assert not set(nodeps) & set(names)
+    with open(osp.join(REPO, 'Makefile'), encoding='utf-8') as f:
+        assert '--no-deps -r requirements/nodeps.txt' in f.read()
+
+
+def test_wheel_declares_ranges_and_ships_configs(wheel):
+    meta = wheel_metadata(wheel)
+    requires = [Requirement(r) for r in meta.get_all('Requires-Dist')]
+    plain = {r.name.lower(): r for r in requires if r.marker is None}
+    assert set(KEPT[:2]) <= set(plain)
+    # No mmcv outside an extra: it would replace the other distribution.
+    assert not {'mmcv', 'mmcv-lite'} & set(plain)
+    assert not any(n.startswith('opencv') for n in plain)
+    assert {'mmcv', 'mmcv-lite'} <= set(meta.get_all('Provides-Extra'))
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+    for path in ('configs/crgan/crgan_r50_market2duke.py',
+                 'configs/_base_/default_runtime.py', 'tools/train.py',
+                 'tools/test.py'):
+        assert f'mmreidgen/.mim/{path}' in names, path
+
+
+CHECK = textwrap.dedent('''
+    import json, sys
+    from importlib import metadata
+    from packaging.requirements import Requirement
+    import mmreidgen
+    from mmreidgen.apis import find_config, init_model, load_config
+    cfg = load_config('configs/crgan/crgan_r50_market2duke.py')
+    small = 'configs/baseline/baseline_r18w16_synthmarket.py'
+    model = init_model(small)
+    unmet = []
+    for line in metadata.requires('mmreidgen'):
+        req = Requirement(line)
+        if req.marker is None and not req.specifier.contains(
+                metadata.version(req.name), prereleases=True):
+            unmet.append(line)
+    print(json.dumps(dict(
+        package=mmreidgen.__file__,
+        config=find_config('configs/crgan/crgan_r50_market2duke.py'),
+        model=type(model).__name__, crgan=cfg.model.type,
+        unmet=unmet)))
+''')
+
+
+def test_wheel_installs_without_deps_and_works(wheel, tmp_path):
+    venv = tmp_path / 'venv'
+    subprocess.run([sys.executable, '-m', 'venv', '--without-pip',
+                    str(venv)], check=True)
+    python = str(venv / 'bin' / 'python')
+    purelib = subprocess.run(
+        [python, '-c', 'import sysconfig; '
+         'print(sysconfig.get_paths()["purelib"])'],
+        check=True, capture_output=True, text=True).stdout.strip()
+    # The dependencies: this interpreter's site-packages, after the new
+    # environment's own (a .pth line only appends to sys.path).
+    with open(osp.join(purelib, 'deps.pth'), 'w') as f:
+        f.write('\n'.join(site.getsitepackages()) + '\n')
+    subprocess.run(
+        [sys.executable, '-m', 'pip', '--python', python, 'install', '-q',
+         '--no-deps', '--ignore-installed', wheel],
+        check=True, capture_output=True, env=env())
+    work = tmp_path / 'elsewhere'
+    work.mkdir()
+    proc = subprocess.run([python, '-c', CHECK], cwd=work,
+                          capture_output=True, text=True, env=env())
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out['package'].startswith(purelib), out
+    assert out['config'].startswith(osp.join(purelib, 'mmreidgen',
+                                             '.mim', 'configs')), out
+    assert out['crgan'] == 'CRGAN' and out['model'] == 'ReIDBaseline', out
+    # Installing the wheel with its dependencies would change nothing.
+    assert out['unmet'] == []

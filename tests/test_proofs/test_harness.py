@@ -1,0 +1,126 @@
+"""The proof harness end to end on a tiny grid, and its statistics."""
+import json
+import os
+import os.path as osp
+
+import pytest
+from scipy import stats
+
+from mmreidgen.proofs import (
+    GRIDS,
+    ProofError,
+    ProofHarness,
+    paired_difference,
+    read_metrics,
+)
+from mmreidgen.proofs.harness import CONFIG_COPY, MARKER, share_stages
+
+CONFIG = 'configs/baseline/baseline_r18w16_synthmarket.py'
+
+
+def tiny_grid(root: str) -> dict:
+    """2 rows sharing one training per seed, tested on both domains."""
+    train = {
+        'data_root': f'{root}/synthmarket', 'num_classes': 8,
+        'train_cfg.max_iters': 12, 'train_batch_size': 8,
+        'num_instances': 2, 'test_batch_size': 64, 'num_workers': 0,
+        'default_hooks.logger.interval': 4,
+        'train_dataloader.persistent_workers': False,
+        'test_dataloader.persistent_workers': False,
+    }
+    return dict(description='tiny', rows=[
+        dict(name='transfer', label='transfer', config=CONFIG,
+             cfg_options=train, test=dict(data_root=f'{root}/synthduke')),
+        dict(name='source', label='on source', config=CONFIG,
+             cfg_options=train, test=dict(), beats='transfer'),
+    ])
+
+
+def test_tiny_grid_end_to_end(synth_root, tmp_path):
+    work = str(tmp_path / 'proof')
+    grid = tiny_grid(synth_root)
+    harness = ProofHarness(grid, [0, 1], work, name='tiny')
+    results = harness.run()
+    with open(osp.join(work, 'results.json')) as f:
+        assert json.load(f) == json.loads(json.dumps(results))
+    assert osp.isfile(osp.join(work, 'results.md'))
+    rows = {r['name']: r for r in results['rows']}
+    for name in ('transfer', 'source'):
+        for seed in (0, 1):
+            run = osp.join(work, name, f'seed{seed}')
+            metrics = read_metrics(
+                osp.join(run, 'proof_test', 'metrics.json'))
+            for key in ('mAP', 'R1', 'R5'):
+                assert rows[name]['runs'][str(seed)][key] == metrics[key]
+    # 'source' shares the training of 'transfer' (same resolved config):
+    # one training per seed, hard-linked, no CPU time of its own training.
+    with open(osp.join(work, 'source', 'seed0', 'proof_run.json')) as f:
+        record = json.load(f)
+    assert record['shared'] == {'train': 'transfer/seed0'}
+    ckpt = record['checkpoint']
+    assert os.stat(osp.join(work, 'source', 'seed0', ckpt)).st_ino == \
+        os.stat(osp.join(work, 'transfer', 'seed0', ckpt)).st_ino
+    # Different seeds train different models.
+    assert rows['transfer']['runs']['0']['mAP'] != \
+        rows['transfer']['runs']['1']['mAP']
+    # The paired difference and its t interval.
+    diff = rows['source']['difference']['mAP']
+    d = [rows['source']['runs'][s]['mAP'] - rows['transfer']['runs'][s]['mAP']
+         for s in ('0', '1')]
+    assert diff['diffs'] == pytest.approx(d)
+    mean = sum(d) / 2
+    half = stats.t.ppf(0.975, 1) * abs(d[0] - d[1]) / 2 ** 0.5 / 2 ** 0.5
+    assert diff['mean'] == pytest.approx(mean)
+    assert diff['ci'] == pytest.approx([mean - half, mean + half])
+    assert rows['source']['mAP']['mean'] == pytest.approx(
+        sum(rows['source']['runs'][s]['mAP'] for s in ('0', '1')) / 2)
+    # Resuming: nothing runs again, the results are the same.
+    mtime = os.path.getmtime(osp.join(work, 'transfer', 'seed1',
+                                      'proof_train.log'))
+    again = ProofHarness(grid, [0, 1], work, name='tiny').run()
+    assert [r['runs'] for r in again['rows']] == \
+        [r['runs'] for r in results['rows']]
+    assert os.path.getmtime(osp.join(work, 'transfer', 'seed1',
+                                     'proof_train.log')) == mtime
+    # A changed grid does not silently reuse old runs.
+    grid['rows'][0]['cfg_options'] = dict(grid['rows'][0]['cfg_options'],
+                                          **{'train_cfg.max_iters': 24})
+    with pytest.raises(ProofError, match='another config'):
+        ProofHarness(grid, [0], work, name='tiny').run()
+
+
+def _fake_stage(run_dir, name, digest):
+    os.makedirs(osp.join(run_dir, name))
+    with open(osp.join(run_dir, name, CONFIG_COPY), 'w') as f:
+        json.dump(dict(hash=digest, config={}), f)
+    with open(osp.join(run_dir, name, MARKER), 'w') as f:
+        f.write('{}')
+    with open(osp.join(run_dir, name, 'final.pth'), 'w') as f:
+        f.write(name)
+
+
+def test_share_stages_copies_the_equal_prefix(tmp_path):
+    other = str(tmp_path / 'a' / 'seed0')
+    _fake_stage(other, 'stage1', 'h1')
+    _fake_stage(other, 'stage2', 'h2')
+    mine = str(tmp_path / 'b' / 'seed0')
+    # stage1 equal, stage2 differs (its chained hash), stage3 not run.
+    shared = share_stages({'stage1': 'h1', 'stage2': 'x2', 'stage3': 'x3'},
+                          mine, [other])
+    assert shared == {'stage1': other}
+    assert open(osp.join(mine, 'stage1', 'final.pth')).read() == 'stage1'
+    assert not osp.exists(osp.join(mine, 'stage2'))
+
+
+def test_paired_difference_matches_scipy():
+    a, b = {0: 30.0, 1: 35.0, 2: 33.0}, {0: 20.0, 1: 28.0, 2: 21.0, 3: 5.0}
+    out = paired_difference(a, b)
+    assert out['seeds'] == [0, 1, 2]
+    lo, hi = stats.t.interval(0.95, 2, loc=out['mean'],
+                              scale=stats.sem([10.0, 7.0, 12.0]))
+    assert out['ci'] == pytest.approx([lo, hi])
+
+
+def test_grids_are_wellformed():
+    for name, grid in GRIDS.items():
+        ProofHarness(grid, [0], '/tmp/unused-proof', name=name)
