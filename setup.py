@@ -70,8 +70,8 @@ class BuildPyWithMim(build_py):
             dst = osp.join(self.build_lib, 'mmreidgen', '.mim', folder)
             shutil.rmtree(dst, ignore_errors=True)
             shutil.copytree(src, dst, ignore=_not_mim_source)
-            for cur, dirs, files in os.walk(dst, topdown=False):
-                if not dirs and not files:
+            for cur, _, _ in os.walk(dst, topdown=False):
+                if not os.listdir(cur):
                     os.rmdir(cur)  # a folder of wheels or outputs only
 
 

@@ -5,13 +5,12 @@ in ``test_cfg``) prints one row per set; their metrics are prefixed with
 the set's name (``market/reid/mAP``). ``--dump-features`` and
 ``--show-dir`` write the test set's features and rank-list pictures.
 """
-import argparse
 import json
 import os
 import os.path as osp
 
 from mmreidgen.apis import load_config
-from mmreidgen.apis.cli import ConfigOptionAction, run_tool
+from mmreidgen.apis.cli import run_tool, tool_parser
 from mmreidgen.engine.runner import (
     enable_extra_test_sets,
     format_table,
@@ -24,9 +23,10 @@ STATE = {}
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description='Test a mmreidgen model')
-    parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser = tool_parser(
+        'Test a mmreidgen model',
+        checkpoint='checkpoint file',
+        launcher=True)
     parser.add_argument('--work-dir', help='where to save logs')
     parser.add_argument(
         '--out-metrics', help='write the metrics dict to this JSON file')
@@ -42,15 +42,8 @@ def parse_args(argv=None):
     parser.add_argument('--show-topk', type=int, default=10,
                         help='gallery images per rank list (default 10)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=ConfigOptionAction,
-        help='override config entries, e.g. test_evaluator.rerank=True')
-    parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none', help='job launcher')
-    parser.add_argument(
         '--channels-last', action='store_true',
         help='channels-last memory format for the model and inputs')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)

@@ -3,12 +3,11 @@
 A pipeline config (CR-GAN, DG-Net, SLSR) runs all its stages; re-running
 the same command resumes it (``--resume`` changes nothing for a pipeline).
 """
-import argparse
 import os
 import os.path as osp
 
 from mmreidgen.apis import load_config
-from mmreidgen.apis.cli import ConfigOptionAction, run_tool
+from mmreidgen.apis.cli import run_tool, tool_parser
 from mmreidgen.engine import find_resumable_checkpoint
 from mmreidgen.engine.dist import setup_cpu_distributed
 from mmreidgen.utils import cap_num_workers, enable_amp, register_all_modules
@@ -17,8 +16,9 @@ STATE = {}
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description='Train a mmreidgen model')
-    parser.add_argument('config', help='train config file path')
+    parser = tool_parser(
+        'Train a mmreidgen model',
+        launcher=True)
     parser.add_argument('--work-dir', help='where to save logs and models')
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
@@ -41,16 +41,8 @@ def parse_args(argv=None):
         help='autocast dtype of --amp; default float16 on GPU, bfloat16 on '
         'CPU. bfloat16 needs no loss scaling (and is what DG-Net accepts)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=ConfigOptionAction,
-        help='override config entries, e.g. train_cfg.max_iters=100 or '
-        'stages.stage2_gan.cfg.train_cfg.max_iters=100')
-    parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none', help='job launcher')
-    parser.add_argument(
         '--channels-last', action='store_true',
         help='channels-last memory format for the model and inputs')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)

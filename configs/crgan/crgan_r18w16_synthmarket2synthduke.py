@@ -17,8 +17,8 @@ target_data = dict(type='Market1501', data_root='${synth_root}/synthduke')
 num_source_ids = 100
 num_target_cameras = 8
 # Both domains' test sets: synthduke (the target) and synthmarket.
-extra_target = dict(name='synthmarket', type='Market1501',
-                    data_root='${synth_root}/synthmarket')
+extra_target_name = 'synthmarket'
+extra_target = dict(type='Market1501', data_root='${synth_root}/synthmarket')
 pretrained = None
 train_dataloader = dict(batch_size=32)  # 16 pairs
 

@@ -7,8 +7,8 @@ target_data = dict(type='DukeMTMCReID', data_root='data/dukemtmc-reid')
 num_source_ids = 767
 num_target_cameras = 8
 # The paper's other CUHK03 direction's target.
-extra_target = dict(name='market', type='Market1501',
-                    data_root='data/market1501')
+extra_target_name = 'market'
+extra_target = dict(type='Market1501', data_root='data/market1501')
 # CUHK03 takes its image set and protocol too.
 train_dataloader = dict(dataset=dict(datasets=[
     dict(type='${source_data.type}', data_root='${source_data.data_root}',

@@ -1,21 +1,9 @@
+# CR-GAN: CUHK03 (detected boxes, 767 training ids of the new protocol) ->
+# Market-1501. Everything else as in crgan_r50_cuhk032duke.py.
+_base_ = ['./crgan_r50_cuhk032duke.py']
 
-_base_ = ['./crgan_r50_market2duke.py']
-
-source_data = dict(type='CUHK03', data_root='data/cuhk03',
-                   image_set='detected', protocol='new')
 target_data = dict(type='Market1501', data_root='data/market1501')
-num_source_ids = 767
 num_target_cameras = 6
-# The paper's other CUHK03 direction's target.
-extra_target = dict(name='duke', type='DukeMTMCReID',
-                    data_root='data/dukemtmc-reid')
-# CUHK03 takes its image set and protocol too.
-train_dataloader = dict(dataset=dict(datasets=[
-    dict(type='${source_data.type}', data_root='${source_data.data_root}',
-         image_set='${source_data.image_set}',
-         protocol='${source_data.protocol}', subset='train',
-         domain='source', with_mask=True, pipeline='${pair_pipeline}'),
-    dict(type='${target_data.type}', data_root='${target_data.data_root}',
-         subset='train', domain='target', with_mask=True,
-         pipeline='${pair_pipeline}'),
-]))
+# The paper's other CUHK03 direction's target, tested beside Market-1501.
+extra_target_name = 'duke'
+extra_target = dict(type='DukeMTMCReID', data_root='data/dukemtmc-reid')

@@ -6,5 +6,5 @@ target_data = dict(type='Market1501', data_root='data/market1501')
 num_source_ids = 702
 num_target_cameras = 6
 # The source's test set (the other direction's target).
-extra_target = dict(name='duke', type='DukeMTMCReID',
-                    data_root='data/dukemtmc-reid')
+extra_target_name = 'duke'
+extra_target = dict(type='DukeMTMCReID', data_root='data/dukemtmc-reid')

@@ -81,10 +81,10 @@ test_cfg = dict(type='TestLoop')
 # tools/test.py, its metrics prefixed with the name: 'market/reid/mAP'
 # (docs/en/evaluation.md). More sets: more entries in extra_test_sets;
 # none: --cfg-options extra_test_sets=None.
-extra_target = dict(name='market', type='Market1501',
-                    data_root='data/market1501')
+extra_target_name = 'market'
+extra_target = dict(type='Market1501', data_root='data/market1501')
 extra_test_sets = [
-    dict(name='${extra_target.name}',
+    dict(name='${extra_target_name}',
          dataset=dict(
              type='ConcatDataset',
              datasets=[

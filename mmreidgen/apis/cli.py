@@ -1,4 +1,5 @@
 """What the command-line tools share: overrides, errors, interruption."""
+import argparse
 import ast
 import os
 import os.path as osp
@@ -87,3 +88,45 @@ def run_tool(main: Callable, work_dir_of: Callable[[], Optional[str]] =
             f'\n(traceback in {path}; MMREIDGEN_TRACEBACK=1 prints it)\n'
             f'Error ({type(err).__name__}): {message}\n')
         sys.exit(1)
+
+
+def tool_parser(description: str,
+                checkpoint: Optional[str] = None,
+                device: bool = False,
+                launcher: bool = False) -> argparse.ArgumentParser:
+    """The argument parser every config-driven tool starts from.
+
+    ``CONFIG`` (looked up by name when it is not a path), optionally
+    ``CHECKPOINT``, ``--cfg-options KEY=VALUE ...``, ``--device`` and the
+    distributed ``--launcher`` / ``--local-rank`` pair.
+
+    Args:
+        description (str): The tool's one-line description.
+        checkpoint (str, optional): Help text of a positional
+            ``checkpoint``; None for no checkpoint.
+        device (bool): Add ``--device`` (default ``cpu``).
+        launcher (bool): Add ``--launcher`` and ``--local-rank``.
+
+    Returns:
+        argparse.ArgumentParser: Add the tool's own arguments to it.
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('config', help='config file (configs/...)')
+    if checkpoint:
+        parser.add_argument('checkpoint', help=checkpoint)
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=ConfigOptionAction,
+        metavar='KEY=VALUE',
+        help='override config entries, e.g. data_root=/data/market or '
+        'stages.stage2_gan.cfg.train_cfg.max_iters=100 '
+        '(docs/en/config_guide.md)')
+    if device:
+        parser.add_argument('--device', default='cpu',
+                            help="'cpu', 'cuda' or 'cuda:N'")
+    if launcher:
+        parser.add_argument(
+            '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+            default='none', help='job launcher')
+        parser.add_argument('--local_rank', '--local-rank', type=int,
+                            default=0)
+    return parser

@@ -13,6 +13,17 @@ MASK_DIR = 'masks'
 MASK_DOC = 'docs/en/dataset_prepare.md ("Person masks")'
 
 
+
+def build_transforms(pipeline) -> list:
+    """Transforms of a dataset, built from this package's registry.
+
+    A pipeline of dicts then works without a runner setting
+    ``default_scope``.
+    """
+    return [
+        TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline
+    ]
+
 @DATASETS.register_module()
 class BaseReIDDataset(BaseDataset):
     """A person re-id subset: a list of images with person and camera ids.
@@ -86,15 +97,9 @@ class BaseReIDDataset(BaseDataset):
         self.num_cameras = 0
         if test_mode is None:
             test_mode = subset != 'train'
-        # Build transforms from this package's registry so that a pipeline
-        # of dicts works without a runner setting ``default_scope``.
-        transforms = [
-            TRANSFORMS.build(t) if isinstance(t, dict) else t
-            for t in pipeline
-        ]
         super().__init__(
             data_root=osp.abspath(osp.expanduser(data_root)),
-            pipeline=transforms,
+            pipeline=build_transforms(pipeline),
             test_mode=test_mode,
             lazy_init=lazy_init,
             **kwargs)

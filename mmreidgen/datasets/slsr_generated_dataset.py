@@ -8,7 +8,9 @@ import torch
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
-from mmreidgen.registry import DATASETS, TRANSFORMS
+from mmreidgen.registry import DATASETS
+
+from .base_reid_dataset import build_transforms
 
 LABEL_FILE = 'labels.txt'
 SPARSE_LABEL_FILE = 'sparse_labels.json'
@@ -117,13 +119,9 @@ class SLSRGeneratedDataset(BaseDataset):
         self.expected_classes = num_classes
         self.max_images = max_images
         self.sparse_labels = np.zeros((0, 0), dtype=np.float32)
-        transforms = [
-            TRANSFORMS.build(t) if isinstance(t, dict) else t
-            for t in pipeline
-        ]
         super().__init__(
             data_root=osp.abspath(osp.expanduser(data_root)),
-            pipeline=transforms,
+            pipeline=build_transforms(pipeline),
             **kwargs)
 
     @property

@@ -126,8 +126,13 @@ def _train_split(cfg, work_dir: str) -> str:
         from mmreidgen.stages import PipelineRunner
         runner = PipelineRunner(cfg, extra_hooks=hooks)
         runner.train()
-        return osp.join(runner.work_dir, runner.test_stage_name(),
-                        'final.pth')
+        # The model of the last stage that trained one (SLSR's fine-tuning,
+        # CR-GAN's stage III).
+        for name in reversed(runner.names):
+            final = osp.join(runner.stage_dir(name), 'final.pth')
+            if osp.isfile(final):
+                return final
+        raise RuntimeError(f'No stage of {runner.work_dir} wrote final.pth.')
     from mmreidgen.stages.train_test_stages import train_in_dir
     from mmreidgen.utils import cap_num_workers
     cap_num_workers(cfg)
@@ -150,7 +155,8 @@ def evaluate_splits(config: str,
     ``work_dirs/slsr_viper_split{split}/stage5_finetune/final.pth``. With
     ``train=True`` each split is first trained in
     ``<work_dir>/split<k>`` (resuming what is there) and its final
-    checkpoint tested.
+    checkpoint tested (a pipeline's: the ``final.pth`` of its last stage
+    that has one).
 
     Args:
         config (str): The config file.

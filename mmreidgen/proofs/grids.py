@@ -43,9 +43,11 @@ V2 = 'data/synthreid_v2'
 
 
 # The ImageNet stand-in: configs/pretrain/pretrain_r18w16_synthobjects.py
-# trained with its default work dir (configs/pretrain/README.md).
+# trained with its default work dir (configs/pretrain/README.md). The
+# small baseline configs set init_cfg=None, and mmengine merges no dict
+# into None: hence _delete_ (the only way from --cfg-options).
 SYNTHOBJECTS_R18W16 = dict(
-    type='Pretrained', prefix='backbone.',
+    _delete_=True, type='Pretrained', prefix='backbone.',
     checkpoint='work_dirs/pretrain_r18w16_synthobjects/iter_2496.pth')
 
 

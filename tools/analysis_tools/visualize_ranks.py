@@ -20,7 +20,6 @@ Examples::
     python tools/analysis_tools/visualize_ranks.py CONFIG CKPT \
         --out-dir vis/b --queries 0 17 42 --compare-cmc vis/r50/cmc.json
 """
-import argparse
 import json
 import os
 import os.path as osp
@@ -31,7 +30,7 @@ import torch
 from mmengine.runner import Runner
 
 from mmreidgen.apis import ReIDFeatureExtractor, init_model, load_config
-from mmreidgen.apis.cli import ConfigOptionAction, run_tool
+from mmreidgen.apis.cli import run_tool, tool_parser
 from mmreidgen.evaluation.functional import evaluate_rank, pairwise_distance
 from mmreidgen.evaluation.functional.rank_list import rank_lists
 from mmreidgen.utils import ProgressBar, register_all_modules
@@ -39,10 +38,10 @@ from mmreidgen.visualization import ReIDVisualizer
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description='Ranked lists and CMC curves of a re-id model')
-    parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser = tool_parser(
+        'Ranked lists and CMC curves of a re-id model',
+        checkpoint='checkpoint file',
+        device=True)
     parser.add_argument('--out-dir', required=True, help='output folder')
     parser.add_argument(
         '--queries', type=int, nargs='+',
@@ -65,11 +64,6 @@ def parse_args(argv=None):
                         help='cmc.json files of other runs to overlay')
     parser.add_argument('--tile-size', type=int, nargs=2, default=(128, 64),
                         metavar=('H', 'W'), help='size of each image tile')
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=ConfigOptionAction,
-        help='override config entries, e.g. '
-        'test_dataloader.dataset.datasets.0.data_root=...')
     return parser.parse_args(argv)
 
 

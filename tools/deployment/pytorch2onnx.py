@@ -25,7 +25,6 @@ Example::
         configs/baseline/baseline_r50_market.py work_dirs/r50/iter_24000.pth \
         --output-file work_dirs/r50/reid_r50.onnx --shape 256 128 --verify
 """
-import argparse
 import os
 import os.path as osp
 import warnings
@@ -36,15 +35,14 @@ import torch
 from mmengine.config import Config
 
 from mmreidgen.apis import ExportableExtractor, init_model, load_config
-from mmreidgen.apis.cli import ConfigOptionAction
+from mmreidgen.apis.cli import tool_parser
 from mmreidgen.utils import register_all_modules
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description='Export a re-id feature extractor to ONNX')
-    parser.add_argument('config', help='config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser = tool_parser(
+        'Export a re-id feature extractor to ONNX',
+        checkpoint='checkpoint file')
     parser.add_argument('--output-file', required=True,
                         help='the .onnx file to write')
     parser.add_argument(
@@ -63,9 +61,6 @@ def parse_args(argv=None):
     parser.add_argument('--verify', action='store_true',
                         help='compare onnxruntime with PyTorch on CPU')
     parser.add_argument('--atol', type=float, default=1e-4)
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=ConfigOptionAction,
-        help='override config entries, e.g. model.head.num_classes=751')
     return parser.parse_args(argv)
 
 

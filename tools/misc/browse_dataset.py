@@ -15,7 +15,6 @@ Examples::
         configs/crgan/crgan_r50_market2duke.py --stage stage2_gan \
         --show-number 20 --output-dir vis/crgan_pairs
 """
-import argparse
 import os
 import os.path as osp
 
@@ -23,7 +22,7 @@ import cv2
 from mmengine.registry import init_default_scope
 
 from mmreidgen.apis import load_config
-from mmreidgen.apis.cli import ConfigOptionAction, run_tool
+from mmreidgen.apis.cli import run_tool, tool_parser
 from mmreidgen.registry import DATASETS
 from mmreidgen.stages.config import is_pipeline, stage_names
 from mmreidgen.utils import ProgressBar, register_all_modules
@@ -31,9 +30,8 @@ from mmreidgen.visualization import ReIDVisualizer
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description='Browse transformed dataset samples and masks')
-    parser.add_argument('config', help='config file path')
+    parser = tool_parser(
+        'Browse transformed dataset samples and masks')
     parser.add_argument('--phase', default='train',
                         choices=['train', 'val', 'test'],
                         help='which dataloader to browse')
@@ -50,10 +48,6 @@ def parse_args(argv=None):
                         help='seconds per image with --show')
     parser.add_argument('--scale', type=float, default=2.0,
                         help='display magnification of the images')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=ConfigOptionAction,
-        help='override config entries, e.g. '
-        'train_dataloader.dataset.data_root=data/market1501')
     return parser.parse_args(argv)
 
 

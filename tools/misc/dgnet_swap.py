@@ -32,16 +32,16 @@ from mmreidgen.apis import (
     init_model,
     load_config,
 )
-from mmreidgen.apis.cli import ConfigOptionAction, run_tool
+from mmreidgen.apis.cli import run_tool, tool_parser
 from mmreidgen.registry import DATASETS
 from mmreidgen.utils import register_all_modules
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Swap DG-Net appearance/structure codes into a grid.')
-    parser.add_argument('config', help='DG-Net config file')
-    parser.add_argument('checkpoint', help='DG-Net checkpoint')
+    parser = tool_parser(
+        'Swap DG-Net appearance/structure codes into a grid.',
+        checkpoint='DG-Net checkpoint',
+        device=True)
     parser.add_argument('--out', required=True, help='output PNG')
     parser.add_argument('--num', type=int, default=6,
                         help='test identities in the grid (default 6)')
@@ -53,10 +53,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='images per interpolation row (0: none)')
     parser.add_argument('--scale', type=int, default=1,
                         help='integer up-scaling of the PNG (nearest)')
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=ConfigOptionAction,
-        help='override config entries')
     return parser.parse_args(argv)
 
 

@@ -9,7 +9,6 @@ Examples::
     python tools/misc/print_config.py configs/crgan/crgan_r50_market2duke.py \
         --stage stage2_gan --out stage2.py
 """
-import argparse
 import os
 import os.path as osp
 import sys
@@ -17,7 +16,7 @@ import sys
 from mmengine.config import Config
 
 from mmreidgen.apis import load_config
-from mmreidgen.apis.cli import ConfigOptionAction, run_tool
+from mmreidgen.apis.cli import run_tool, tool_parser
 from mmreidgen.stages.config import (
     RUNNER_KEYS,
     is_pipeline,
@@ -27,15 +26,12 @@ from mmreidgen.stages.config import (
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description='Print the config that runs')
-    parser.add_argument('config', help='config file path')
+    parser = tool_parser(
+        'Print the config that runs')
     parser.add_argument(
         '--stage', help="for a pipeline config: print what this stage runs "
         "(its type, arguments and resolved config)")
     parser.add_argument('--out', help='also write the text to this file')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=ConfigOptionAction,
-        help='override config entries, e.g. train_cfg.max_iters=100')
     return parser.parse_args(argv)
 
 

@@ -31,17 +31,18 @@ import torch
 from mmengine.config import Config
 
 from mmreidgen.apis import crgan_render, init_model, load_config
-from mmreidgen.apis.cli import ConfigOptionAction, run_tool
+from mmreidgen.apis.cli import run_tool, tool_parser
 from mmreidgen.registry import DATASETS
 from mmreidgen.utils import ProgressBar, register_all_modules
+from mmreidgen.visualization import ReIDVisualizer
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Render CR-GAN images from a checkpoint.')
-    parser.add_argument('config', help='CR-GAN config file')
-    parser.add_argument('checkpoint', help='checkpoint with the generator '
-                        '(stage2_gan/final.pth or later)')
+    parser = tool_parser(
+        'Render CR-GAN images from a checkpoint.',
+        checkpoint='checkpoint with the generator '
+                        '(stage2_gan/final.pth or later)',
+        device=True)
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument('--num', type=int, default=None,
                         help='images to render (default: one per source '
@@ -66,10 +67,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='local torchvision alexnet state dict')
     parser.add_argument('--lpips-lin', default=None,
                         help='local LPIPS v0.1 alex linear layers')
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=ConfigOptionAction,
-        help='override config entries')
     return parser.parse_args(argv)
 
 
@@ -141,7 +138,6 @@ def render_folder(renderer: PairRenderer, out: str, num: int,
     Returns:
         list[str]: The written image paths.
     """
-    from mmreidgen.engine.hooks.crgan_visualization_hook import image_grid
     img_dir = osp.join(out, 'bounding_box_train')
     os.makedirs(img_dir, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -169,7 +165,8 @@ def render_folder(renderer: PairRenderer, out: str, num: int,
                 context_mask=res['out']['context_mask'].expand(
                     -1, 3, -1, -1),
                 fake=to_unit(res['out']['fake']))
-            grid = image_grid({k: v[:8] for k, v in rows.items()})
+            grid = ReIDVisualizer.image_grid(
+                {k: v[:8] for k, v in rows.items()})
             cv2.imwrite(
                 osp.join(out, 'grids', f'grid_{start // batch_size}.png'),
                 cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))

@@ -1,47 +1,14 @@
 """Save image grids of a GAN's inputs and renderings during training."""
 import os
 import os.path as osp
-from typing import Dict, Optional, Sequence
+from typing import Optional, Sequence
 
 import cv2
-import numpy as np
-import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from mmreidgen.registry import HOOKS
-
-
-def image_grid(rows: Dict[str, torch.Tensor], pad: int = 2) -> np.ndarray:
-    """Lay out image batches as columns of one RGB uint8 grid.
-
-    Args:
-        rows (dict[str, torch.Tensor]): Name -> ``Nx3xHxW`` in [0, 1]; every
-            entry becomes one column (pair ``i`` is grid row ``i``), in the
-            dict's order.
-        pad (int): White pixels between images. Defaults to 2.
-
-    Returns:
-        np.ndarray: ``H'xW'x3`` uint8 RGB image.
-    """
-    columns = list(rows.values())
-    if not columns:
-        raise ValueError('image_grid needs at least one image batch.')
-    n, _, h, w = columns[0].shape
-    for name, col in rows.items():
-        if col.shape[0] != n or col.shape[-2:] != (h, w):
-            raise ValueError(
-                f'all batches must be {n}x3x{h}x{w}; {name!r} is '
-                f'{tuple(col.shape)}')
-    grid = np.full((n * (h + pad) + pad, len(columns) * (w + pad) + pad, 3),
-                   255, np.uint8)
-    for c, col in enumerate(columns):
-        imgs = (col.detach().float().clamp(0, 1) * 255 + 0.5).byte()
-        imgs = imgs.permute(0, 2, 3, 1).cpu().numpy()
-        for r in range(n):
-            y, x = pad + r * (h + pad), pad + c * (w + pad)
-            grid[y:y + h, x:x + w] = imgs[r]
-    return grid
+from mmreidgen.visualization import ReIDVisualizer
 
 
 @HOOKS.register_module()
@@ -95,7 +62,7 @@ class GANImageGridHook(Hook):
             model.train(was_training)
         if self.columns:
             rows = {k: rows[k] for k in self.columns}
-        grid = image_grid(rows)
+        grid = ReIDVisualizer.image_grid(rows)
         folder = osp.join(runner.work_dir, self.out_dir)
         os.makedirs(folder, exist_ok=True)
         path = osp.join(folder, f'iter_{runner.iter + 1}.png')

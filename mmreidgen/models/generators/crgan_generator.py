@@ -332,11 +332,9 @@ class CRGANCutPaste(nn.Module):
                 ) -> Dict[str, torch.Tensor]:
         """Paste ``source`` on ``target`` through ``source_mask``.
 
-        Args:
-            source (torch.Tensor): ``X_S``, ``Bx3xHxW``.
-            target (torch.Tensor): ``X_T``, same shape.
-            source_mask (torch.Tensor): ``M_S``, ``Bx1xHxW`` (1 = person).
-            target_mask (torch.Tensor, optional): Unused.
+        The arguments are those of :meth:`CRGANGenerator.forward`, with
+        ``target`` and ``source_mask`` (``M_S``, 1 = person) required and
+        ``target_mask`` unused.
 
         Returns:
             dict[str, torch.Tensor]: ``fake`` and ``context_mask``

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from mmreidgen.engine.hooks.crgan_visualization_hook import image_grid
+from mmreidgen.visualization import ReIDVisualizer
+
+image_grid = ReIDVisualizer.image_grid
 from mmreidgen.registry import HOOKS
 
 
