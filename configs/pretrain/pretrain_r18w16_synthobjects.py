@@ -5,7 +5,8 @@
 # none of the benchmark's cameras), with the baseline head (BN-neck,
 # cross-entropy with label smoothing; no triplet loss). Its backbone then
 # initialises a re-id model (configs/pretrain/README.md):
-#   model.backbone.init_cfg="dict(type='Pretrained', prefix='backbone.',
+#   model.backbone.init_cfg="dict(_delete_=True, type='Pretrained',
+#       prefix='backbone.',
 #       checkpoint='work_dirs/pretrain_r18w16_synthobjects/iter_2496.pth')"
 _base_ = [
     '../_base_/models/baseline_r50.py',
