@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Usage: tools/dist_train.sh CONFIG GPUS [train.py args...]
 # Multi-node: set NNODES, NODE_RANK, MASTER_ADDR, PORT on every node.
+# TOOL=test.py runs tools/test.py instead (tools/dist_test.sh does).
 CONFIG=$1
 GPUS=$2
 NNODES=${NNODES:-1}
@@ -15,6 +16,6 @@ torchrun \
     --master_addr="$MASTER_ADDR" \
     --nproc_per_node="$GPUS" \
     --master_port="$PORT" \
-    "$(dirname "$0")/train.py" \
+    "$(dirname "$0")/${TOOL:-train.py}" \
     "$CONFIG" \
     --launcher pytorch "${@:3}"

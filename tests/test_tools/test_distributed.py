@@ -69,7 +69,10 @@ def test_dist_train_then_dist_test_equals_single_process(synth_root, tmp_path):
         'default_hooks.checkpoint.interval=2',
         'default_hooks.logger.interval=1'
     ], str(tmp_path / 'train.log'))
-    text = open(tmp_path / 'train.log').read()
+    # The environment block is in the run's log file (not on the console).
+    import glob
+    text = ''.join(open(p).read() for p in glob.glob(
+        osp.join(work_dir, '*', '*.log')))
     # mmengine reports the world size as "GPU number", also on CPU.
     assert 'Distributed training: True' in text
     assert 'GPU number: 2' in text

@@ -22,6 +22,7 @@ Example::
     python tools/analysis_tools/benchmark_data.py --num-workers 0
 """
 import argparse
+import gc
 import os
 import os.path as osp
 import tempfile
@@ -75,6 +76,15 @@ def measure(runner_cls, args, work_dir: str) -> dict:
     step = np.asarray(hub.get_scalar('train/time').data[0])
     loss = float(hub.get_scalar('train/loss').current())
     loader = cfg.train_dataloader
+    # Stop the persistent workers now, outside the timed part: left to the
+    # garbage collector, their shutdown (about 10 s here) fell inside the
+    # next runner's train().
+    iterator = getattr(runner.train_loop, 'dataloader_iterator', None)
+    workers = getattr(iterator, '_iterator', None)
+    if hasattr(workers, '_shutdown_workers'):
+        workers._shutdown_workers()
+    del runner, iterator, workers
+    gc.collect()
     return dict(name=runner_cls.__name__, wall=wall,
                 data_share=float(data.sum() / step.sum()),
                 iter_time=float(step.mean()), data_time=float(data.mean()),

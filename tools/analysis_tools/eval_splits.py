@@ -12,9 +12,7 @@ train (and resume) every split first in ``<work-dir>/split<k>``::
 The split is the config's top-level variable ``viper_split_id`` or
 ``cuhk03_split_id`` (``--split-var`` for another).
 """
-import argparse
-
-from mmreidgen.apis.cli import ConfigOptionAction, run_tool
+from mmreidgen.apis.cli import run_tool, tool_parser
 from mmreidgen.evaluation import evaluate_splits
 from mmreidgen.evaluation.functional import format_split_metrics
 from mmreidgen.utils import register_all_modules
@@ -23,9 +21,8 @@ STATE = {}
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description='Evaluate every split of a protocol; mean ± sd')
-    parser.add_argument('config', help='config file path')
+    parser = tool_parser(
+        'Evaluate every split of a protocol; mean ± sd')
     parser.add_argument(
         'checkpoint', nargs='?',
         help="checkpoint pattern with {split}, e.g. 'work_dirs/x_split"
@@ -41,9 +38,6 @@ def parse_args(argv=None):
     parser.add_argument('--out', help='write every split and the summary '
                         'to this JSON file')
     parser.add_argument('--digits', type=int, default=2)
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=ConfigOptionAction,
-        help='override config entries of every split')
     return parser.parse_args(argv)
 
 
