@@ -254,7 +254,8 @@ def test_stage_set_to_none_is_dropped():
     # The same through --cfg-options.
     cfg = load(CRGAN, {'stages.stage2_gan': None})
     assert stage_names(cfg) == [
-        'stage1_pretrain', 'test_direct_transfer', 'stage3_finetune', 'test']
+        'stage1_pretrain', 'test_direct_transfer', 'stage3_finetune', 'test',
+        'test_targets']
     with pytest.raises(ConfigError, match='not a stage'):
         load(CRGAN, {'stages.stage2_gan': None}, stage='stage2_gan')
 

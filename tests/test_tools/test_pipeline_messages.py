@@ -33,7 +33,8 @@ def direct_opts(root):
         f'synth_root={root}', 'num_workers=0', 'num_source_ids=8',
         'train_dataloader.persistent_workers=False',
         'test_dataloader.persistent_workers=False',
-        'stages.stage1_pretrain.cfg.train_cfg.max_iters=3'
+        'stages.stage1_pretrain.cfg.train_cfg.max_iters=3',
+        'stages.test_targets=None'
     ]
 
 

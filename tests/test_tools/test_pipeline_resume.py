@@ -33,7 +33,8 @@ def crgan(root):
             'test_dataloader.persistent_workers=False',
             'default_hooks.checkpoint.interval=2',
             'default_hooks.checkpoint.max_keep_ckpts=10',
-            'num_source_ids=8', 'stages.test_direct_transfer=None']
+            'num_source_ids=8', 'stages.test_direct_transfer=None',
+            'stages.test_targets=None']
     opts += [f'stages.{s}.cfg.train_cfg.max_iters={ITERS}'
              for s in ('stage1_pretrain', 'stage2_gan', 'stage3_finetune')]
     return ('configs/crgan/crgan_r18w16_synthmarket2synthduke.py', opts,
