@@ -302,8 +302,9 @@ class ProofHarness:
     def _train(self, row: dict, seed: int, run_dir: str,
                keys: Dict[str, str], record: Optional[dict]) -> dict:
         single = list(keys) == ['train']
+        resumed = record is not None  # an earlier attempt started
         shared = {}
-        if record is None and single:
+        if not resumed and single:
             source = self._finished_single(row, seed, keys)
             if source is not None:
                 if osp.exists(run_dir):
@@ -333,8 +334,7 @@ class ProofHarness:
             if single and find_resumable_checkpoint(run_dir) is not None:
                 cmd.append('--resume')
             cmd += ['--cfg-options', *words]
-            what = 'resumes' if record.get('cpu_s') is not None or \
-                find_resumable_checkpoint(run_dir) else 'trains'
+            what = 'resumes' if resumed else 'trains'
             if shared:
                 what += f' (stages {", ".join(shared)} shared)'
             self.log(f'{row["name"]} seed {seed}: {what} in {run_dir}')

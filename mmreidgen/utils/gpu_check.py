@@ -45,8 +45,9 @@ fit is recorded as skipped with the reason, never estimated.
 ``--dry-run`` runs the same code on the CPU at tiny sizes: a tiny render,
 the configs' small synthetic-benchmark variants (``*_r18w16_synth*``,
 which inherit the full configs and change only sizes), 2 iterations,
-batch 4, no dataloader workers, small evaluation matrices, float32 and
-bfloat16 only (float16 AMP needs CUDA, noted in the output).
+batch 4, no dataloader workers, one timed iteration per path and no
+warm-up, small evaluation matrices, float32 and bfloat16 channels-last only
+(float16 AMP needs CUDA, noted in the output).
 """
 import argparse
 import contextlib
@@ -58,6 +59,7 @@ import os
 import os.path as osp
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -1198,6 +1200,8 @@ def main(argv=None) -> dict:
         json.dump(report, f, indent=1)
     with open(osp.join(args.out, 'gpu_check.md'), 'w') as f:
         f.write(to_markdown(report))
+    if args.work_dir is None:  # the rendered set and the runs' folders
+        shutil.rmtree(work, ignore_errors=True)
     print_log(f'gpu_check: {report["seconds"]:.1f} s, report in '
               f'{args.out}/gpu_check.md', logger='current')
     return report

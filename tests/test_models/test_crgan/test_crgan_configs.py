@@ -97,7 +97,9 @@ def test_config_is_a_crgan_pipeline(path):
     stages = stage_cfgs(path)
     names = list(stages)
     assert names[0] == 'stage1_pretrain'
-    assert names[-1] in ('test', 'test_direct_transfer')
+    # The last stage evaluates the test_stage model on every target set.
+    assert names[-1] == 'test_targets'
+    assert names[-2] in ('test', 'test_direct_transfer')
     for name, stage in stages.items():
         assert stage.work_dir == osp.join(WORK_DIR, name)
         if stage.stage['type'] == 'train':
@@ -149,7 +151,7 @@ def test_ablations_change_one_thing():
             f'{WORK_DIR}/stage1_pretrain/final.pth'
         direct = load(f'direct-transfer_{pair}.py')
         assert stage_names(direct) == [
-            'stage1_pretrain', 'test_direct_transfer']
+            'stage1_pretrain', 'test_direct_transfer', 'test_targets']
 
 
 def _optim(model, stage):
