@@ -462,7 +462,7 @@ def check_cfg_options(cfg: Config, options: Dict[str, Any]) -> None:
     known |= {k[:-len('_ratio')] for k in known if k.endswith('_ratio')}
     known |= {k[:-len('max_epochs')] + 'max_iters' for k in known
               if k.endswith('.max_epochs')}
-    refs = set(_REF.findall(repr(plain)))
+    refs = {ref.split('.')[0] for ref in _REF.findall(repr(plain))}
     for key in options:
         head = key.split('.')[0]
         parts = key.split('.')

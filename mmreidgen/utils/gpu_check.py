@@ -819,8 +819,9 @@ def busy_section(train: dict) -> dict:
 def clustered_features(num_query: int, num_gallery: int, num_ids: int,
                        num_distractors: int, dim: int = 128,
                        seed: int = 0) -> tuple:
-    """Features clustered per identity with a per-camera shift (the
-    generator of ``benchmark_eval.py``: same recipe, same sizes).
+    """Features clustered per identity with a per-camera shift; gallery
+    pid 0 holds ``num_distractors`` unclustered images, like the
+    Market-1501 distractors, and every query pid has gallery images.
 
     Returns:
         tuple: ``q_feats, g_feats`` (float32), ``q_pids, g_pids,

@@ -29,14 +29,7 @@ Example::
     python tools/analysis_tools/benchmark_eval.py --sizes cuhk03 --repeat 5
 """
 import argparse
-import gc
 import json
-import os
-import platform
-import resource
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
@@ -48,15 +41,17 @@ from mmreidgen.evaluation.functional import (
     evaluate_rank,
     evaluate_rank_from_features,
 )
+from mmreidgen.utils.benchmark import (
+    SIZES,
+    PeakRSS,
+    gib,
+    machine,
+    run_worker,
+)
+from mmreidgen.utils.gpu_check import clustered_features
 
 REPO = Path(__file__).resolve().parents[2]
 
-# (num_query, num_gallery, num_ids, num_distractors) of the real datasets.
-SIZES = dict(
-    market=(3368, 15913, 750, 2793),
-    msmt=(11659, 82161, 3060, 0),
-    cuhk03=(1400, 5332, 700, 0),
-)
 SGS = 'single_gallery_shot'
 
 
@@ -84,41 +79,11 @@ def parse_args():
 
 
 def make_synthetic(num_query, num_gallery, num_ids, num_distractors, dim,
-                   seed=0, num_cams=6, noise=1.6):
-    """Features clustered per identity, with a per-camera shift.
-
-    Gallery pid 0 holds ``num_distractors`` unclustered images, like the
-    Market-1501 distractors; every query pid has gallery images.
-
-    Returns:
-        tuple: ``q_feats, g_feats`` (float32) and ``q_pids, g_pids,
-        q_camids, g_camids``.
-    """
-    rng = np.random.default_rng(seed)
-    centers = rng.normal(size=(num_ids + 1, dim)).astype(np.float32)
-    shifts = 0.5 * rng.normal(size=(num_cams, dim)).astype(np.float32)
-    people = num_gallery - num_distractors
-    g_pids = np.concatenate([
-        np.arange(1, num_ids + 1),
-        rng.integers(1, num_ids + 1, people - num_ids),
-        np.zeros(num_distractors, dtype=np.int64)
-    ])
-    q_pids = rng.integers(1, num_ids + 1, num_query)
-    q_camids = rng.integers(0, num_cams, num_query)
-    g_camids = rng.integers(0, num_cams, num_gallery)
-
-    def features(pids, camids):
-        feats = centers[pids] + shifts[camids]
-        feats += noise / np.sqrt(2) * rng.normal(
-            size=feats.shape).astype(np.float32)
-        return feats
-
-    g_feats = features(g_pids, g_camids)
-    # Distractors: anywhere, not near an identity.
-    g_feats[people:] = 1.5 * rng.normal(
-        size=(num_distractors, dim)).astype(np.float32)
-    return (features(q_pids, q_camids), g_feats, q_pids, g_pids, q_camids,
-            g_camids)
+                   seed=0):
+    """Features clustered per identity, with a per-camera shift (see
+    :func:`mmreidgen.utils.gpu_check.clustered_features`)."""
+    return clustered_features(num_query, num_gallery, num_ids,
+                              num_distractors, dim, seed)
 
 
 def build_distmat(q_feats, g_feats, chunk_size):
@@ -137,46 +102,10 @@ def load_reference():
     return reference
 
 
-def rss_bytes():
-    """Current resident set size of this process."""
-    with open('/proc/self/statm') as f:
-        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
 
 
-class PeakRSS:
-    """Peak resident memory above the level at ``__enter__``."""
-
-    def __enter__(self):
-        gc.collect()
-        self.base = rss_bytes()
-        self.max_rss_before = resource.getrusage(
-            resource.RUSAGE_SELF).ru_maxrss * 1024
-        self.peak = self.base
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, daemon=True)
-        self._thread.start()
-        return self
-
-    def _poll(self):
-        while not self._stop.wait(0.002):
-            self.peak = max(self.peak, rss_bytes())
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        max_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        if max_rss > self.max_rss_before:  # a new lifetime peak: exact
-            self.peak = max(self.peak, max_rss)
-        self.extra = self.peak - self.base
-        return False
 
 
-def run_worker(script, name, args, extra=()):
-    """Run ``script --worker name`` in a fresh process; return its JSON."""
-    cmd = [sys.executable, str(script), '--worker', name, *extra]
-    cmd += ['--dim', str(args.dim), '--seed', str(args.seed)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def same_result(a, b, rel=1e-12):
@@ -319,14 +248,8 @@ WORKERS = dict(
     cuhk03_memory_sgs=lambda args: cuhk03_memory(args, SGS))
 
 
-def gib(num_bytes):
-    return f'{num_bytes / 2**30:.2f} GiB'
 
 
-def machine():
-    return (f'{platform.processor() or platform.machine()}, '
-            f'{os.cpu_count()} CPU cores, torch {torch.__version__} '
-            f'({torch.get_num_threads()} threads), numpy {np.__version__}')
 
 
 def main():

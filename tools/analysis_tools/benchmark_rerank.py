@@ -30,22 +30,10 @@ Example::
 import argparse
 import json
 import math
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchmark_eval import (  # noqa: E402
-    SIZES,
-    PeakRSS,
-    gib,
-    load_reference,
-    machine,
-    make_synthetic,
-    run_worker,
-)
 
 from mmreidgen.evaluation.functional import (  # noqa: E402
     evaluate_rank,
@@ -54,6 +42,9 @@ from mmreidgen.evaluation.functional import (  # noqa: E402
     re_ranking,
     re_ranking_knn,
 )
+from mmreidgen.evaluation.functional import reference as _reference
+from mmreidgen.utils.benchmark import SIZES, PeakRSS, gib, machine, run_worker
+from mmreidgen.utils.gpu_check import clustered_features as make_synthetic
 
 # Dense N x N float32 arrays alive at the reference's peak (distances,
 # V, the int64 argsort and its int32 copy, expanded V): about 6.5.
@@ -143,7 +134,7 @@ def reference_run(args):
     q_feats, g_feats, *ids = make_synthetic(*size, args.dim, args.seed)
     dists = distances(q_feats, g_feats)
     del q_feats, g_feats
-    reference = load_reference()
+    reference = _reference
     ours, ours_time, ours_mem = timed(re_ranking, *dists)
     expected, ref_time, ref_mem = timed(
         reference.reference_re_ranking_inverted, *dists)

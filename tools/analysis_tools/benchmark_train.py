@@ -34,12 +34,12 @@ from mmengine.optim import build_optim_wrapper
 from mmreidgen.apis import load_config
 from mmreidgen.models.algorithms import set_requires_grad
 from mmreidgen.registry import MODELS
-from mmreidgen.structures import ReIDDataSample
 from mmreidgen.utils import (
     drop_pretrained,
     enable_amp,
     register_all_modules,
 )
+from mmreidgen.utils.gpu_check import fake_batch, torch_optimizers
 
 
 def parse_args():
@@ -70,28 +70,6 @@ def no_pretrained(model_cfg: dict) -> dict:
 
 def stage_cfg(config: str, name: str) -> Config:
     return load_config(config, stage=name, work_dir='/tmp/benchmark_train')
-
-
-def fake_batch(n: int, h: int, w: int, num_ids: int, pairs: str) -> dict:
-    """``n`` uint8 images with labels; ``pairs`` is 'domains' (CR-GAN:
-    source/target alternate) or 'positives' (DG-Net: anchor, positive)."""
-    g = torch.Generator().manual_seed(0)
-    inputs, samples = [], []
-    for i in range(n):
-        inputs.append(torch.randint(0, 256, (3, h, w), dtype=torch.uint8,
-                                    generator=g))
-        if pairs == 'domains':
-            meta = dict(domain=('source', 'target')[i % 2], camid=i % 4,
-                        pid=i // 2 % num_ids)
-        else:
-            meta = dict(camid=i % 4, pid=i // 2 % num_ids)
-        sample = ReIDDataSample(metainfo=meta)
-        sample.gt_label = torch.tensor(meta['pid'])
-        mask = torch.zeros(1, h, w)
-        mask[:, h // 8:, w // 4:3 * w // 4] = 1
-        sample.mask = mask
-        samples.append(sample)
-    return dict(inputs=inputs, data_samples=samples)
 
 
 def plain_preprocess(model, batch: dict, device: str):
@@ -158,16 +136,6 @@ def dgnet_plain_step(model, batch, opts, device):
     for key in ('appearance_encoder', 'structure_encoder', 'decoder'):
         opts[key].step()
     set_requires_grad(model.discriminators, True)
-
-
-def torch_optimizers(optim_wrapper) -> dict:
-    """Fresh ``torch.optim`` optimizers with the wrappers' settings."""
-    out = {}
-    for name, wrapper in optim_wrapper.items():
-        opt = wrapper.optimizer
-        groups = [dict(g) for g in opt.param_groups]
-        out[name] = type(opt)(groups)
-    return out
 
 
 def measure(args, name: str, config: str, stage: str, pairs: str,
