@@ -178,14 +178,13 @@ def test_print_config_stage(capsys):
 
 def test_print_config_slsr_stage_shows_what_the_step_runs():
     tool = load_tool('tools/misc/print_config.py')
-    text = tool.main([osp.join(REPO, 'configs/slsr/slsr_r18w16_synthmarket.py'),
-                      '--stage', 'stage3_gan'])
+    slsr = osp.join(REPO, 'configs/slsr/slsr_r18w16_synthmarket.py')
+    text = tool.main([slsr, '--stage', 'stage3_gan'])
     assert "type 'SLSRTrainGANStage'" in text and 'cluster_dir' in text
     # The DCGAN's own schedule and model, not the baseline's.
     assert "type='EpochBasedTrainLoop'" in text and 'max_epochs=60' in text
     assert "type='SLSRDCGAN'" in text
-    text = tool.main([osp.join(REPO, 'configs/slsr/slsr_r18w16_synthmarket.py'),
-                      '--stage', 'stage5_finetune'])
+    text = tool.main([slsr, '--stage', 'stage5_finetune'])
     # 40 epochs of (881 + 800) // 32 iterations, decay after 30.
     assert 'max_iters=2080' in text
     assert '1560' in text

@@ -26,6 +26,7 @@ from .camera import (
 from .common import VIEWS
 from .parser_mask import mask_iou, parser_like_mask
 from .person import PART_GROUPS, draw_person, sample_identity
+from .pretrain_set import make_pretrain_set
 from .scene import render_scene
 from .styles import DOMAINS, REALISM_V2, DomainStyle, RealismV2
 from .writer import SUBSET_DIRS, MarketWriter, write_stats
@@ -36,5 +37,5 @@ __all__ = [
     'sample_tracklet', 'render_image_v2', 'parser_like_mask', 'mask_iou',
     'sample_identity', 'draw_person', 'PART_GROUPS', 'render_scene',
     'DOMAINS', 'DomainStyle', 'REALISM_V2', 'RealismV2', 'VIEWS',
-    'SUBSET_DIRS', 'MarketWriter', 'write_stats'
+    'SUBSET_DIRS', 'MarketWriter', 'write_stats', 'make_pretrain_set'
 ]

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
+from mmreidgen.registry import HOOKS
 from mmreidgen.visualization import ReIDVisualizer
 
 image_grid = ReIDVisualizer.image_grid
-from mmreidgen.registry import HOOKS
 
 
 def test_image_grid_layout():

@@ -15,17 +15,16 @@ from unittest import mock
 import pytest
 import torch
 from conftest import REPO, load_tool
-
-from mmreidgen.apis import load_config
-from mmreidgen.stages.config import stage_names
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapper
 
+from mmreidgen.apis import load_config
 from mmreidgen.registry import (
     OPTIM_WRAPPER_CONSTRUCTORS,
     OPTIM_WRAPPERS,
 )
+from mmreidgen.stages.config import stage_names
 from mmreidgen.utils import enable_amp
 
 for folder in ('test_algorithms', 'test_reid'):
