@@ -32,3 +32,13 @@ def synth_root(tmp_path_factory) -> str:
     make_synthetic_reid(str(out), seed=0, num_train_ids=8, num_test_ids=6,
                         version=1)
     return str(out)
+
+
+@pytest.fixture(scope='module')
+def one_thread():
+    """One intra-op thread while a module's small models run (faster than
+    two competing threads on the 2-core machines)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

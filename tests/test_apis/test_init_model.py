@@ -21,12 +21,8 @@ CRGAN = osp.join(REPO, 'configs', 'crgan',
                  'crgan_r18w16_synthmarket2synthduke.py')
 
 
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# One intra-op thread for these small models (conftest.py).
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def test_every_method_has_pipeline_configs():

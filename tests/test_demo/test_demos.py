@@ -22,12 +22,8 @@ CONFIGS = dict(
     dgnet='configs/dgnet/dgnet_r18w16_synthmarket.py')
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# One intra-op thread for these small models (conftest.py).
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 @pytest.fixture(scope='module')

@@ -21,12 +21,8 @@ def tool():
     return load_tool('tools/misc/dgnet_swap.py')
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# One intra-op thread for these small models (conftest.py).
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def test_grid_cells_are_decoded_from_swapped_codes(tool):

@@ -13,13 +13,8 @@ from mmreidgen.structures import ReIDDataSample
 NUM_CLASSES = 5
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One thread: OpenMP threads spin on a busy 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# One thread: OpenMP threads spin on a busy 2-core machine (conftest.py).
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def resnet18(width=8):

@@ -25,12 +25,8 @@ STAGE_NAMES = ['stage1_pretrain', 'stage2_gan', 'stage3_finetune']
 WORK_DIR = '/tmp/crgan_work_dir'
 
 
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# One intra-op thread for these small models (conftest.py).
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def fake_batch(cfg, pairs=2):

@@ -10,13 +10,8 @@ from mmreidgen.models.generators.crgan_generator import (
 )
 from mmreidgen.registry import MODELS
 
-
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# One intra-op thread for these small models (conftest.py).
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def build(**kwargs):
