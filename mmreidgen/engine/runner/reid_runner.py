@@ -14,15 +14,17 @@ workers, or with persistent ones, no process exits, so
 :class:`ReIDRunner` restarts the same way (same ``set_epoch``, same new
 iterator, hence the same batches and random numbers) without the sleep.
 """
+import itertools
 import logging
 import os.path as osp
-import time
 
-from mmengine.logging import MessageHub, MMLogger, print_log
+from mmengine.logging import print_log
 from mmengine.runner import IterBasedTrainLoop, Runner
 from mmengine.runner.loops import _InfiniteDataloaderIterator
 
 from mmreidgen.registry import RUNNERS
+
+_RUN_NUMBERS = itertools.count(1)
 
 # Deprecation notices mmengine's own CheckpointHook triggers in every run
 # (it builds a FileClient for the local backend); nothing a user can change.
@@ -92,19 +94,15 @@ class ReIDRunner(Runner):
     @classmethod
     def from_cfg(cls, cfg) -> 'ReIDRunner':
         # mmengine looks its logger, message hub and visualizer up by the
-        # experiment name and returns an existing one with the state and
-        # files of an earlier run: two runs of one config started within a
-        # second in one process (or SLSR's per-cluster DCGANs) would log
-        # into the first run's file and share its message hub.
-        name = cfg.get('experiment_name') or '{}_{}'.format(
-            osp.splitext(osp.basename(cfg.filename or 'run'))[0],
-            time.strftime('%Y%m%d_%H%M%S'))
-        unique, count = name, 1
-        while MMLogger.check_instance_created(unique) or \
-                MessageHub.check_instance_created(unique):
-            count += 1
-            unique = f'{name}_{count}'
-        cfg.experiment_name = unique
+        # experiment name (``<name>_<timestamp to the second>``) and returns
+        # an existing one with the state and files of an earlier run: two
+        # runs of one config started within a second in one process (or
+        # SLSR's per-cluster DCGANs) would log into the first run's file
+        # and share its message hub. A per-process run number keeps the
+        # names apart.
+        name = cfg.get('experiment_name') or osp.splitext(
+            osp.basename(cfg.filename or 'run'))[0]
+        cfg.experiment_name = f'{name}_run{next(_RUN_NUMBERS)}'
         return super().from_cfg(cfg)
 
     def build_logger(self, log_level='INFO', log_file=None, **kwargs):
