@@ -227,7 +227,7 @@ def resolve_schedule(cfg: dict) -> dict:
     total = train_cfg.get('max_iters')
     has_ratio = any(
         '_ratio' in key for section in _RATIO_SECTIONS
-        for key in _flat_keys(cfg.get(section)))
+        for key in _known_keys(cfg.get(section)))
     if not has_ratio:
         return cfg
     if not isinstance(total, int):
@@ -250,17 +250,6 @@ def _drop_ratios(node: Any) -> Any:
     if isinstance(node, list):
         return [_drop_ratios(v) for v in node]
     return node
-
-
-def _flat_keys(node: Any, prefix: str = '') -> Iterable[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            path = f'{prefix}.{key}' if prefix else str(key)
-            yield path
-            yield from _flat_keys(value, path)
-    elif isinstance(node, (list, tuple)):
-        for i, value in enumerate(node):
-            yield from _flat_keys(value, f'{prefix}.{i}')
 
 
 def merge(base: dict, override: dict) -> dict:
