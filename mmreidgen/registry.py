@@ -7,26 +7,7 @@ first time it is built, so configs need no manual imports. Third-party
 packages register into the same nodes and are loaded with
 ``custom_imports=dict(imports=['my_plugin'])`` in a config.
 """
-from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
-from mmengine.registry import DATASETS as MMENGINE_DATASETS
-from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
-from mmengine.registry import HOOKS as MMENGINE_HOOKS
-from mmengine.registry import LOOPS as MMENGINE_LOOPS
-from mmengine.registry import METRICS as MMENGINE_METRICS
-from mmengine.registry import MODELS as MMENGINE_MODELS
-from mmengine.registry import (
-    OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
-)
-from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
-from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
-from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
-from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
-from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
-from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
-from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
-from mmengine.registry import (
-    WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS,
-)
+import mmengine.registry as root
 from mmengine.registry import Registry
 
 __all__ = [
@@ -38,62 +19,35 @@ __all__ = [
     'VISBACKENDS'
 ]
 
-RUNNERS = Registry(
-    'runner', parent=MMENGINE_RUNNERS, locations=['mmreidgen.stages'])
+
+def _child(parent: Registry, location: str) -> Registry:
+    """A node named like mmengine's ``parent`` that finds its names in
+    ``mmreidgen.<location>``."""
+    return Registry(
+        parent.name, parent=parent, locations=[f'mmreidgen.{location}'])
+
+
+RUNNERS = _child(root.RUNNERS, 'stages')
 # The stages of a multi-stage pipeline (mmreidgen/stages): 'train', 'test'
 # and each method's own steps. Not an mmengine node: mmengine has none.
 STAGES = Registry('stage', locations=['mmreidgen.stages'])
-DATASETS = Registry(
-    'dataset', parent=MMENGINE_DATASETS, locations=['mmreidgen.datasets'])
-DATA_SAMPLERS = Registry(
-    'data sampler',
-    parent=MMENGINE_DATA_SAMPLERS,
-    locations=['mmreidgen.datasets.samplers'])
-TRANSFORMS = Registry(
-    'transform',
-    parent=MMENGINE_TRANSFORMS,
-    locations=['mmreidgen.datasets.transforms'])
+DATASETS = _child(root.DATASETS, 'datasets')
+DATA_SAMPLERS = _child(root.DATA_SAMPLERS, 'datasets.samplers')
+TRANSFORMS = _child(root.TRANSFORMS, 'datasets.transforms')
 # One node for backbones, generators, discriminators, losses, heads and
 # whole algorithms, as in mmpretrain.
-MODELS = Registry(
-    'model', parent=MMENGINE_MODELS, locations=['mmreidgen.models'])
-METRICS = Registry(
-    'metric', parent=MMENGINE_METRICS, locations=['mmreidgen.evaluation'])
-EVALUATOR = Registry(
-    'evaluator',
-    parent=MMENGINE_EVALUATOR,
-    locations=['mmreidgen.evaluation'])
-HOOKS = Registry(
-    'hook', parent=MMENGINE_HOOKS, locations=['mmreidgen.engine.hooks'])
-LOOPS = Registry(
-    'loop', parent=MMENGINE_LOOPS, locations=['mmreidgen.engine.runner'])
-OPTIMIZERS = Registry(
-    'optimizer',
-    parent=MMENGINE_OPTIMIZERS,
-    locations=['mmreidgen.engine.optimizers'])
-OPTIM_WRAPPERS = Registry(
-    'optim wrapper',
-    parent=MMENGINE_OPTIM_WRAPPERS,
-    locations=['mmreidgen.engine.optimizers'])
-OPTIM_WRAPPER_CONSTRUCTORS = Registry(
-    'optimizer wrapper constructor',
-    parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
-    locations=['mmreidgen.engine.optimizers'])
-PARAM_SCHEDULERS = Registry(
-    'parameter scheduler',
-    parent=MMENGINE_PARAM_SCHEDULERS,
-    locations=['mmreidgen.engine.optimizers'])
-VISUALIZERS = Registry(
-    'visualizer',
-    parent=MMENGINE_VISUALIZERS,
-    locations=['mmreidgen.visualization'])
-VISBACKENDS = Registry(
-    'vis_backend',
-    parent=MMENGINE_VISBACKENDS,
-    locations=['mmreidgen.visualization'])
+MODELS = _child(root.MODELS, 'models')
+METRICS = _child(root.METRICS, 'evaluation')
+EVALUATOR = _child(root.EVALUATOR, 'evaluation')
+HOOKS = _child(root.HOOKS, 'engine.hooks')
+LOOPS = _child(root.LOOPS, 'engine.runner')
+OPTIMIZERS = _child(root.OPTIMIZERS, 'engine.optimizers')
+OPTIM_WRAPPERS = _child(root.OPTIM_WRAPPERS, 'engine.optimizers')
+OPTIM_WRAPPER_CONSTRUCTORS = _child(root.OPTIM_WRAPPER_CONSTRUCTORS,
+                                    'engine.optimizers')
+PARAM_SCHEDULERS = _child(root.PARAM_SCHEDULERS, 'engine.optimizers')
+VISUALIZERS = _child(root.VISUALIZERS, 'visualization')
+VISBACKENDS = _child(root.VISBACKENDS, 'visualization')
 # Strict 'Pretrained' initialisation (mmreidgen/models/utils/pretrained.py):
 # a backbone file whose keys do not fit stops the run.
-WEIGHT_INITIALIZERS = Registry(
-    'weight initializer',
-    parent=MMENGINE_WEIGHT_INITIALIZERS,
-    locations=['mmreidgen.models.utils'])
+WEIGHT_INITIALIZERS = _child(root.WEIGHT_INITIALIZERS, 'models.utils')

@@ -10,7 +10,12 @@ import os
 import os.path as osp
 
 from mmreidgen.apis import load_config
-from mmreidgen.apis.cli import run_tool, tool_parser
+from mmreidgen.apis.cli import (
+    add_runner_arguments,
+    parse_runner_args,
+    run_tool,
+    tool_parser,
+)
 from mmreidgen.engine.runner import (
     enable_extra_test_sets,
     format_table,
@@ -23,11 +28,9 @@ STATE = {}
 
 
 def parse_args(argv=None):
-    parser = tool_parser(
-        'Test a mmreidgen model',
-        checkpoint='checkpoint file',
-        launcher=True)
-    parser.add_argument('--work-dir', help='where to save logs')
+    parser = tool_parser('Test a mmreidgen model',
+                         checkpoint='checkpoint file')
+    add_runner_arguments(parser, 'where to save logs')
     parser.add_argument(
         '--out-metrics', help='write the metrics dict to this JSON file')
     parser.add_argument(
@@ -41,13 +44,7 @@ def parse_args(argv=None):
                         help='queries drawn by --show-dir (default 8)')
     parser.add_argument('--show-topk', type=int, default=10,
                         help='gallery images per rank list (default 10)')
-    parser.add_argument(
-        '--channels-last', action='store_true',
-        help='channels-last memory format for the model and inputs')
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    return parse_runner_args(parser, argv)
 
 
 def main(argv=None) -> dict:

@@ -7,7 +7,12 @@ import os
 import os.path as osp
 
 from mmreidgen.apis import load_config
-from mmreidgen.apis.cli import run_tool, tool_parser
+from mmreidgen.apis.cli import (
+    add_runner_arguments,
+    parse_runner_args,
+    run_tool,
+    tool_parser,
+)
 from mmreidgen.engine import find_resumable_checkpoint
 from mmreidgen.engine.dist import setup_cpu_distributed
 from mmreidgen.utils import cap_num_workers, enable_amp, register_all_modules
@@ -16,10 +21,8 @@ STATE = {}
 
 
 def parse_args(argv=None):
-    parser = tool_parser(
-        'Train a mmreidgen model',
-        launcher=True)
-    parser.add_argument('--work-dir', help='where to save logs and models')
+    parser = tool_parser('Train a mmreidgen model')
+    add_runner_arguments(parser, 'where to save logs and models')
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
         help='resume from this checkpoint, or, with no value, from the '
@@ -40,13 +43,7 @@ def parse_args(argv=None):
         '--amp-dtype', choices=['float16', 'bfloat16'], default=None,
         help='autocast dtype of --amp; default float16 on GPU, bfloat16 on '
         'CPU. bfloat16 needs no loss scaling (and is what DG-Net accepts)')
-    parser.add_argument(
-        '--channels-last', action='store_true',
-        help='channels-last memory format for the model and inputs')
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    return parse_runner_args(parser, argv)
 
 
 def tool_hooks(args) -> list:

@@ -6,7 +6,13 @@ data_root = 'data/synthreid/synthmarket'
 img_scale = (64, 32)
 crop_padding = 4
 train_batch_size = 32
-num_workers = 2
+# Loading in the main process from decoded images kept in memory: on 2
+# cores faster than 2 workers (docs/en/benchmarks.md, "Data loading").
+# Until 2026-12-01 the small configs used num_workers = 2, which draws other
+# augmentations: pass --cfg-options num_workers=2 to reproduce results
+# dated before.
+num_workers = 0
+image_cache_mb = 256
 num_classes = 100
 model = dict(
     backbone=dict(depth=18, stem_channels=16, base_channels=16,

@@ -10,7 +10,8 @@
 _base_ = ['./crgan_r50_market2duke.py']
 
 img_scale = (64, 32)
-num_workers = 2
+num_workers = 0  # as in baseline_r18w16_synthmarket.py, which says why
+image_cache_mb = 256
 synth_root = 'data/synthreid'
 source_data = dict(type='Market1501', data_root='${synth_root}/synthmarket')
 target_data = dict(type='Market1501', data_root='${synth_root}/synthduke')

@@ -16,14 +16,16 @@
 #           model.test_cfg.lmp=True]
 # Choices the paper leaves open are listed in configs/crgan/README.md.
 # '${name}' refers to the variable `name` (mmreidgen/stages/config.py).
-_base_ = ['../_base_/default_runtime.py']
+_base_ = [
+    '../_base_/datasets/reid_test.py',
+    '../_base_/default_runtime.py',
+]
 
 runner_type = 'PipelineRunner'
 
 # ------------------------------------------------------------------ data
 img_scale = (224, 112)  # (height, width), Supp. 6.1
 num_pairs = 32  # (source, target) pairs per batch: "mini-batch size of 32"
-num_workers = 4
 source_data = dict(type='Market1501', data_root='data/market1501')
 target_data = dict(type='DukeMTMCReID', data_root='data/dukemtmc-reid')
 num_source_ids = 751
@@ -32,14 +34,10 @@ num_target_cameras = 8
 # Person masks (<data_root>/masks/...) are required: X'_T needs M_T and the
 # context loss M_S. Random flip is the only augmentation (Supp. 6.1).
 pair_pipeline = [
-    dict(type='LoadReIDImage', with_mask=True),
+    dict(type='LoadReIDImage', with_mask=True,
+         cache_mb='${image_cache_mb}'),
     dict(type='ReIDResize', scale='${img_scale}'),
     dict(type='ReIDRandomFlip', prob=0.5),
-    dict(type='PackReIDInputs'),
-]
-test_pipeline = [
-    dict(type='LoadReIDImage'),
-    dict(type='ReIDResize', scale='${img_scale}'),
     dict(type='PackReIDInputs'),
 ]
 # Even batch positions: source X_S; odd: a random target X_T.
@@ -61,20 +59,13 @@ train_dataloader = dict(
                  domain='target', with_mask=True,
                  pipeline='${pair_pipeline}'),
         ]))
+# Tested on the target (the test loader and metric of reid_test.py).
 test_dataloader = dict(
-    batch_size=128,
-    num_workers='${num_workers}',
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='ConcatDataset',
-        datasets=[
-            dict(type='${target_data.type}',
-                 data_root='${target_data.data_root}', subset=subset,
-                 pipeline='${test_pipeline}')
-            for subset in ('query', 'gallery')
-        ]))
-test_evaluator = dict(type='ReIDMetric', metric='euclidean')
+    dataset=dict(datasets=[
+        dict(type='${target_data.type}', data_root='${target_data.data_root}',
+             subset=subset, pipeline='${test_pipeline}')
+        for subset in ('query', 'gallery')
+    ]))
 test_cfg = dict(type='TestLoop')
 # A further target test set (CR-GAN's other direction; here the source),
 # evaluated beside the target by the stage test_targets and by

@@ -1,10 +1,5 @@
 
-_base_ = ['./crgan_r50_market2duke.py']
+_base_ = ['./crgan_r50_market2duke.py', './_base_/cutpaste.py']
 
-# Stage III renders with cut-paste from stage I's model; no GAN stage.
-model = dict(finetune_cfg=dict(renderer='cut_paste'))
-stages = dict(
-    stage2_gan=None,
-    stage3_finetune=dict(
-        cfg=dict(load_from='{work_dir}/stage1_pretrain/final.pth')),
-)
+model = _base_.cutpaste_model
+stages = _base_.cutpaste_stages

@@ -16,19 +16,13 @@ pretrain_train_dataloader = dict(
     _base_.teacher_train_dataloader,
     dataset=dict(_base_.teacher_train_dataloader.dataset,
                  data_root='data/synthreid/synthduke'))
+# Trained as the teacher stage.
 stages = dict(
     pretrain=dict(
-        type='train',
+        _base_.stages.teacher,
         cfg=dict(
+            _base_.stages.teacher.cfg,
             model='${pretrain_model}',
-            train_dataloader='${pretrain_train_dataloader}',
-            optim_wrapper='${teacher_optim_wrapper}',
-            param_scheduler=[
-                dict(type='MultiStepLR', by_epoch=False,
-                     milestones_ratio=[2 / 3], gamma=0.1),
-            ],
-            train_cfg=dict(max_iters=None, max_epochs=60,
-                           num_images='${num_train_images}'),
-            custom_hooks=[dict(type='LossGuardHook')])))
+            train_dataloader='${pretrain_train_dataloader}')))
 stage_order = ['pretrain', 'teacher', 'dgnet', 'test_teacher', 'test_prim',
                'test_fine', 'test_both']

@@ -6,12 +6,13 @@ num_classes = 100  # synthmarket training identities
 num_train_images = 881
 img_scale = (64, 32)
 crop_padding = 4
-num_workers = 2
+num_workers = 0  # as in baseline_r18w16_synthmarket.py, which says why
+image_cache_mb = 256
 backbone = dict(depth=18, stem_channels=16, base_channels=16, init_cfg=None)
 # Bilinear test resize, as the synthetic baseline's (the measured numbers
 # in configs/dgnet/README.md were made with it).
 test_pipeline = [
-    dict(type='LoadReIDImage'),
+    dict(type='LoadReIDImage', cache_mb='${image_cache_mb}'),
     dict(type='ReIDResize', scale='${img_scale}'),
     dict(type='PackReIDInputs'),
 ]

@@ -12,7 +12,10 @@
 # touch <work_dir>/teacher/done, or run only the dgnet stage with
 #   --cfg-options only_stage=dgnet model.teacher_ckpt=PATH
 # Reference-code behaviour instead of the paper's: dgnet-refcode_r50_market.py
-_base_ = ['../_base_/default_runtime.py']
+_base_ = [
+    '../_base_/datasets/reid_test.py',
+    '../_base_/default_runtime.py',
+]
 runner_type = 'PipelineRunner'
 
 dataset_type = 'Market1501'
@@ -21,7 +24,6 @@ num_classes = 751
 num_train_images = 12936  # bounding_box_train ("train_all")
 img_scale = (256, 128)
 crop_padding = 10
-num_workers = 4
 # ImageNet ResNet-50 weights in mmpretrain's layout; set to a local file
 # (nothing downloads).
 pretrained = 'checkpoints/resnet50_imagenet.pth'
@@ -32,29 +34,18 @@ backbone = dict(
     out_indices=(3, ),
     init_cfg=dict(type='Pretrained', checkpoint='${pretrained}'))
 
+# The test loader of reid_test.py, with the reference's bicubic resize.
 test_pipeline = [
-    dict(type='LoadReIDImage'),
+    dict(type='LoadReIDImage', cache_mb='${image_cache_mb}'),
     dict(type='ReIDResize', scale='${img_scale}', interpolation='bicubic'),
     dict(type='PackReIDInputs'),
 ]
-test_dataloader = dict(
-    batch_size=128,
-    num_workers='${num_workers}',
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='ConcatDataset',
-        datasets=[
-            dict(type='${dataset_type}', data_root='${data_root}',
-                 subset=subset, pipeline='${test_pipeline}')
-            for subset in ('query', 'gallery')
-        ]))
 val_dataloader = '${test_dataloader}'
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 # The reference scores with dot products of normalised features and the
 # Market-1501 (trapezoid) AP; ap_mode='standard' gives the usual AP.
-test_evaluator = dict(type='ReIDMetric', metric='cosine', ap_mode='trapezoid')
+test_evaluator = dict(metric='cosine', ap_mode='trapezoid')
 val_evaluator = '${test_evaluator}'
 
 # ---------------------------------------------------------------------------
@@ -92,7 +83,7 @@ teacher_train_dataloader = dict(
         data_root='${data_root}',
         subset='train',
         pipeline=[
-            dict(type='LoadReIDImage'),
+            dict(type='LoadReIDImage', cache_mb='${image_cache_mb}'),
             dict(type='ReIDResize', scale='${img_scale}',
                  interpolation='bicubic'),
             dict(type='ReIDRandomFlip', prob=0.5),
@@ -157,19 +148,15 @@ model = dict(
     # f_prim and f_fine concatenated with beta = 0.5 (Sec. 4.3), flip TTA.
     test_cfg=dict(feature='both', flip=True, fine_weight=0.5))
 
-# 8 "a" + 8 "b" anchors, each with a same-identity image: 32 real images.
+# The teacher's loader with 8 "a" + 8 "b" anchors, each with a
+# same-identity image (32 real images), and edge padding.
 train_dataloader = dict(
-    batch_size=32,
-    num_workers='${num_workers}',
-    persistent_workers=True,
-    drop_last=True,
+    teacher_train_dataloader,
     sampler=dict(type='PositivePairSampler'),
     dataset=dict(
-        type='${dataset_type}',
-        data_root='${data_root}',
-        subset='train',
+        teacher_train_dataloader['dataset'],
         pipeline=[
-            dict(type='LoadReIDImage'),
+            dict(type='LoadReIDImage', cache_mb='${image_cache_mb}'),
             dict(type='ReIDResize', scale='${img_scale}',
                  interpolation='bicubic'),
             dict(type='ReIDRandomFlip', prob=0.5),

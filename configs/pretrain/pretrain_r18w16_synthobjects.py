@@ -10,6 +10,7 @@
 #       checkpoint='work_dirs/pretrain_r18w16_synthobjects/iter_2496.pth')"
 _base_ = [
     '../_base_/models/baseline_r50.py',
+    '../_base_/datasets/reid_test.py',
     '../_base_/default_runtime.py',
 ]
 
@@ -27,15 +28,10 @@ model = dict(
     head=dict(in_channels=128, loss_triplet=None))
 
 train_pipeline = [
-    dict(type='LoadReIDImage'),
+    dict(type='LoadReIDImage', cache_mb='${image_cache_mb}'),
     dict(type='ReIDResize', scale='${img_scale}'),
     dict(type='ReIDRandomFlip', prob=0.5),
     dict(type='PadRandomCrop', padding=6),
-    dict(type='PackReIDInputs'),
-]
-test_pipeline = [
-    dict(type='LoadReIDImage'),
-    dict(type='ReIDResize', scale='${img_scale}'),
     dict(type='PackReIDInputs'),
 ]
 list_files = dict(train='train.txt', query='query.txt',
@@ -50,23 +46,15 @@ train_dataloader = dict(
                  pipeline='${train_pipeline}'))
 # The held-out split: rank-1 of its query against its gallery is the
 # nearest-neighbour accuracy on unseen images of the training classes.
+# (The test pipeline and metric of reid_test.py.)
 test_dataloader = dict(
     batch_size='${test_batch_size}',
-    num_workers='${num_workers}',
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='ConcatDataset',
-        datasets=[
-            dict(type='ReIDListDataset', data_root='${data_root}',
-                 subset='query', ann_files='${list_files}',
-                 pipeline='${test_pipeline}'),
-            dict(type='ReIDListDataset', data_root='${data_root}',
-                 subset='gallery', ann_files='${list_files}',
-                 pipeline='${test_pipeline}'),
-        ]))
+    dataset=dict(datasets=[
+        dict(type='ReIDListDataset', data_root='${data_root}', subset=subset,
+             ann_files='${list_files}', pipeline='${test_pipeline}')
+        for subset in ('query', 'gallery')
+    ]))
 test_cfg = dict(type='TestLoop')
-test_evaluator = dict(type='ReIDMetric', metric='euclidean')
 
 optim_wrapper = dict(
     optimizer=dict(

@@ -5,8 +5,4 @@ _base_ = [
 ]
 
 num_classes = 751
-model = dict(
-    head=dict(
-        dropout=0.5,
-        loss_cls=dict(type='CrossEntropyLoss', label_smooth=0.0),
-        loss_triplet=None))
+model = dict(head=_base_.slsr_head)

@@ -4,7 +4,8 @@ _base_ = ['./slsr_r50_market.py']
 data_root = 'data/synthreid/synthmarket'
 img_scale = (64, 32)
 crop_padding = 4
-num_workers = 2
+num_workers = 0  # as in baseline_r18w16_synthmarket.py, which says why
+image_cache_mb = 256
 num_classes = 100
 model = dict(
     backbone=dict(depth=18, stem_channels=16, base_channels=16,

@@ -6,12 +6,5 @@ _base_ = [
     './_base_/slsr_pipeline_market.py',
 ]
 
-# The baseline of the paper: identity classifier trained with plain
-# cross-entropy (Eq. (6)), no metric loss; dropout 0.5 as the authors'
-# ClassBlock.
 num_classes = 751
-model = dict(
-    head=dict(
-        dropout=0.5,
-        loss_cls=dict(type='CrossEntropyLoss', label_smooth=0.0),
-        loss_triplet=None))
+model = dict(head=_base_.slsr_head)

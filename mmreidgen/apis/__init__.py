@@ -10,7 +10,10 @@ Every tool and pipeline stage goes through these functions (mmpretrain's
 - :class:`ReIDFeatureExtractor`: features of images, a folder or a
   dataloader; :class:`ReIDInferencer`: query images against a gallery;
 - :func:`crgan_render`, :func:`dgnet_swap`, :func:`slsr_sample`: each
-  method's generation.
+  method's generation; :class:`CRGANPairRenderer` and
+  :func:`render_crgan_folder` write a folder of CR-GAN renderings,
+  :func:`crgan_render_metrics` measures them;
+- :func:`export_onnx`, :func:`verify_onnx`: the feature extractor as ONNX.
 """
 from mmreidgen.stages.config import find_config, load_config
 
@@ -27,10 +30,17 @@ from .generation import (
 )
 from .inference import ReIDInferencer
 from .model import init_model, load_weights
+from .onnx_export import export_onnx, verify_onnx
+from .rendering import (
+    CRGANPairRenderer,
+    crgan_render_metrics,
+    render_crgan_folder,
+)
 
 __all__ = [
     'load_config', 'find_config', 'init_model', 'load_weights',
     'ReIDFeatureExtractor', 'ExportableExtractor', 'ReIDInferencer',
     'list_images', 'crgan_render', 'dgnet_swap', 'dgnet_interpolate',
-    'slsr_sample'
+    'slsr_sample', 'CRGANPairRenderer', 'render_crgan_folder',
+    'crgan_render_metrics', 'export_onnx', 'verify_onnx'
 ]

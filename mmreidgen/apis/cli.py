@@ -6,7 +6,7 @@ import os.path as osp
 import sys
 import tempfile
 import traceback
-from typing import Callable, Optional
+from typing import Callable, Iterable, Optional, Sequence
 
 from mmengine.config import DictAction
 
@@ -42,6 +42,14 @@ def _literal_dict(text: str) -> dict:
         raise ValueError(
             f'--cfg-options value {text!r} is not dict(key=literal, ...): '
             f'{err}') from None
+
+
+def print_lines(lines: Iterable[str]) -> None:
+    """Print each line as soon as it comes (flushed, so that progress
+    shows through a pipe); for tools whose package call yields lines."""
+    for line in lines:
+        sys.stdout.write(f'{line}\n')
+        sys.stdout.flush()
 
 
 def error_log_path(work_dir: Optional[str]) -> str:
@@ -90,22 +98,83 @@ def run_tool(main: Callable, work_dir_of: Callable[[], Optional[str]] =
         sys.exit(1)
 
 
+def add_cfg_options(parser: argparse.ArgumentParser) -> None:
+    """``--cfg-options KEY=VALUE ...``, read by :class:`ConfigOptionAction`.
+    """
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=ConfigOptionAction,
+        metavar='KEY=VALUE',
+        help='override config entries, e.g. data_root=/data/market or '
+        'stages.stage2_gan.cfg.train_cfg.max_iters=100 '
+        '(docs/en/config_guide.md)')
+
+
+def add_device_argument(parser: argparse.ArgumentParser,
+                        default: str = 'cpu') -> None:
+    """``--device``.
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's parser.
+        default (str): ``'cpu'``, ``'cuda'``, ``'cuda:N'`` or ``'auto'``
+            (CUDA when a GPU is visible, else the CPU). Defaults to 'cpu'.
+    """
+    if default == 'auto':
+        import torch
+        default = 'cuda' if torch.cuda.is_available() else 'cpu'
+    parser.add_argument('--device', default=default,
+                        help="'cpu', 'cuda' or 'cuda:N' (default "
+                        '%(default)s)')
+
+
+def add_runner_arguments(parser: argparse.ArgumentParser,
+                         work_dir_help: str) -> None:
+    """What ``tools/train.py`` and ``tools/test.py`` share.
+
+    ``--work-dir``, ``--channels-last`` and the distributed ``--launcher``
+    / ``--local-rank`` pair; parse with :func:`parse_runner_args`.
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's parser.
+        work_dir_help (str): Help text of ``--work-dir``.
+    """
+    parser.add_argument('--work-dir', help=work_dir_help)
+    parser.add_argument(
+        '--channels-last', action='store_true',
+        help='channels-last memory format for the model and inputs')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_runner_args(parser: argparse.ArgumentParser,
+                      argv: Optional[Sequence[str]] = None
+                      ) -> argparse.Namespace:
+    """Parse the arguments of a tool with :func:`add_runner_arguments`.
+
+    ``--local-rank`` (passed by older launchers) becomes ``LOCAL_RANK``
+    unless the launcher (torchrun) set the variable.
+    """
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
 def tool_parser(description: str,
                 checkpoint: Optional[str] = None,
-                device: bool = False,
-                launcher: bool = False) -> argparse.ArgumentParser:
+                device: bool = False) -> argparse.ArgumentParser:
     """The argument parser every config-driven tool starts from.
 
     ``CONFIG`` (looked up by name when it is not a path), optionally
-    ``CHECKPOINT``, ``--cfg-options KEY=VALUE ...``, ``--device`` and the
-    distributed ``--launcher`` / ``--local-rank`` pair.
+    ``CHECKPOINT``, ``--cfg-options KEY=VALUE ...`` and ``--device``.
+    Tools that run a runner add :func:`add_runner_arguments`.
 
     Args:
         description (str): The tool's one-line description.
         checkpoint (str, optional): Help text of a positional
             ``checkpoint``; None for no checkpoint.
         device (bool): Add ``--device`` (default ``cpu``).
-        launcher (bool): Add ``--launcher`` and ``--local-rank``.
 
     Returns:
         argparse.ArgumentParser: Add the tool's own arguments to it.
@@ -114,19 +183,7 @@ def tool_parser(description: str,
     parser.add_argument('config', help='config file (configs/...)')
     if checkpoint:
         parser.add_argument('checkpoint', help=checkpoint)
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=ConfigOptionAction,
-        metavar='KEY=VALUE',
-        help='override config entries, e.g. data_root=/data/market or '
-        'stages.stage2_gan.cfg.train_cfg.max_iters=100 '
-        '(docs/en/config_guide.md)')
+    add_cfg_options(parser)
     if device:
-        parser.add_argument('--device', default='cpu',
-                            help="'cpu', 'cuda' or 'cuda:N'")
-    if launcher:
-        parser.add_argument(
-            '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-            default='none', help='job launcher')
-        parser.add_argument('--local_rank', '--local-rank', type=int,
-                            default=0)
+        add_device_argument(parser)
     return parser

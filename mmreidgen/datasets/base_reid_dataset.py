@@ -196,22 +196,15 @@ class BaseReIDDataset(BaseDataset):
         Returns:
             str: The absolute folder path.
         """
-        path = osp.join(self.data_root, rel_dir)
-        if not osp.isdir(path):
-            self._raise_not_found(path)
-        return path
+        return self._require(rel_dir, osp.isdir)
 
     def require_file(self, rel_file: str) -> str:
-        """Return ``<data_root>/<rel_file>`` or raise a layout error.
+        """The same as :meth:`require_dir`, for a file."""
+        return self._require(rel_file, osp.isfile)
 
-        Args:
-            rel_file (str): A file expected below ``data_root``.
-
-        Returns:
-            str: The absolute file path.
-        """
-        path = osp.join(self.data_root, rel_file)
-        if not osp.isfile(path):
+    def _require(self, rel_path: str, exists) -> str:
+        path = osp.join(self.data_root, rel_path)
+        if not exists(path):
             self._raise_not_found(path)
         return path
 

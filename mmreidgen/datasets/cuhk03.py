@@ -110,11 +110,7 @@ class CUHK03(BaseReIDDataset):
         super().__init__(data_root=data_root, subset=subset, **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        """Read the images of the chosen image set, protocol and subset.
-
-        Returns:
-            list[dict]: ``img_path``, ``pid`` and 0-based ``camid``.
-        """
+        """Read the images of the chosen image set, protocol and subset."""
         img_dir = self.require_dir(f'images_{self.image_set}')
         if self.protocol == 'new':
             return self._load_new_protocol(img_dir)

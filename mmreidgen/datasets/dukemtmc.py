@@ -1,6 +1,5 @@
 """DukeMTMC-reID (Zheng et al., ICCV 2017; from Ristani et al., 2016)."""
 import re
-from typing import Dict
 
 from mmreidgen.registry import DATASETS
 
@@ -33,9 +32,5 @@ class DukeMTMCReID(Market1501):
     LAYOUT = ('<data_root>/bounding_box_train/0001_c2_f0046182.jpg\n'
               '<data_root>/query/0005_c2_f0046985.jpg\n'
               '<data_root>/bounding_box_test/0002_c1_f0044158.jpg')
-    SUBSET_DIRS: Dict[str, str] = dict(
-        train='bounding_box_train',
-        query='query',
-        gallery='bounding_box_test')
     NAME_PATTERN = re.compile(r'^(-?\d+)_c(\d+)_f\d+')
     NAME_EXAMPLE = 'PPPP_cC_fFFFFFFF.jpg'

@@ -50,11 +50,7 @@ class Market1501(BaseReIDDataset):
     NAME_EXAMPLE = 'PPPP_cCsS_FFFFFF_NN.jpg'
 
     def load_data_list(self) -> List[dict]:
-        """Parse the image names of the subset folder.
-
-        Returns:
-            list[dict]: ``img_path``, ``pid`` and 0-based ``camid``.
-        """
+        """Parse the image names of the subset folder."""
         folder = self.require_dir(self.SUBSET_DIRS[self.subset])
         data_list = []
         for name in sorted(os.listdir(folder)):

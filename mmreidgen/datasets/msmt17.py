@@ -54,11 +54,7 @@ class MSMT17(BaseReIDDataset):
         super().__init__(data_root=data_root, subset=subset, **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        """Read the list files of the subset.
-
-        Returns:
-            list[dict]: ``img_path``, ``pid`` and 0-based ``camid``.
-        """
+        """Read the list files of the subset."""
         self.version, (train_dir, test_dir) = self._detect_version()
         if self.subset == 'train':
             lists = ['list_train.txt']

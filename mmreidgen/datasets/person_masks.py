@@ -22,7 +22,7 @@ is missing.
 """
 import os
 import os.path as osp
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -137,19 +137,43 @@ def load_torchvision_weights(path: Optional[str], backend: str) -> dict:
     return state
 
 
-def _load_strict(model, state: dict, path: str, backend: str) -> None:
-    result = model.load_state_dict(state, strict=False)
-    if result.missing_keys or result.unexpected_keys:
-        enum, url = WEIGHT_SOURCES[backend]
-        raise ValueError(
-            f'{path} is not a {backend} state dict: '
-            f'{len(result.missing_keys)} keys missing (e.g. '
-            f'{result.missing_keys[:3]}), {len(result.unexpected_keys)} '
-            f'unexpected (e.g. {result.unexpected_keys[:3]}). Expected the '
-            f'weights of {enum} ({url}).')
+class _TorchvisionMasker:
+    """What the torchvision backends share: strict local weights, RGB."""
+
+    name = ''
+
+    def _load(self, build: Callable[[dict], Any], weights: Optional[str],
+              device: str) -> None:
+        """Build the network with ``build(state)`` and load it strictly."""
+        state = load_torchvision_weights(weights, self.name)
+        model = build(state)
+        result = model.load_state_dict(state, strict=False)
+        if result.missing_keys or result.unexpected_keys:
+            enum, url = WEIGHT_SOURCES[self.name]
+            raise ValueError(
+                f'{weights} is not a {self.name} state dict: '
+                f'{len(result.missing_keys)} keys missing (e.g. '
+                f'{result.missing_keys[:3]}), {len(result.unexpected_keys)} '
+                f'unexpected (e.g. {result.unexpected_keys[:3]}). Expected '
+                f'the weights of {enum} ({url}).')
+        self.model = model.eval().to(device)
+        self.device = device
+
+    def __call__(self, img: np.ndarray) -> np.ndarray:
+        """Segment one BGR uint8 crop; returns HxW uint8, person = 255."""
+        import torch
+        rgb = torch.from_numpy(np.ascontiguousarray(img[..., ::-1]))
+        with torch.no_grad():
+            person = self._person(rgb.permute(2, 0, 1).float().div_(255))
+        return person.cpu().numpy().astype(np.uint8) * 255
+
+    def _person(self, x):
+        """The HxW boolean person mask of a 3xHxW RGB crop in [0, 1] (on
+        the CPU)."""
+        raise NotImplementedError
 
 
-class DeepLabV3Masker:
+class DeepLabV3Masker(_TorchvisionMasker):
     """Person mask from torchvision's DeepLabV3-ResNet50 (VOC ``person``).
 
     Args:
@@ -171,38 +195,30 @@ class DeepLabV3Masker:
                  device: str = 'cpu',
                  short_side: int = 520) -> None:
         from torchvision.models.segmentation import deeplabv3_resnet50
-        state = load_torchvision_weights(weights, self.name)
-        aux = any(k.startswith('aux_classifier.') for k in state)
-        model = deeplabv3_resnet50(
-            weights=None, weights_backbone=None, num_classes=21,
-            aux_loss=aux)
-        _load_strict(model, state, weights, self.name)
-        self.model = model.eval().to(device)
-        self.device = device
+        self._load(
+            lambda state: deeplabv3_resnet50(
+                weights=None, weights_backbone=None, num_classes=21,
+                aux_loss=any(k.startswith('aux_classifier.') for k in state)),
+            weights, device)
         self.short_side = short_side
 
-    def __call__(self, img: np.ndarray) -> np.ndarray:
-        """Segment one BGR uint8 crop; returns HxW uint8, person = 255."""
+    def _person(self, x):
         import torch
         import torch.nn.functional as F
-        h, w = img.shape[:2]
+        h, w = x.shape[-2:]
         scale = self.short_side / min(h, w)
         size = (max(1, round(h * scale)), max(1, round(w * scale)))
-        x = torch.from_numpy(np.ascontiguousarray(img[..., ::-1]))
-        x = x.permute(2, 0, 1).float().div_(255).unsqueeze(0)
-        x = F.interpolate(x, size=size, mode='bilinear', align_corners=False)
+        x = F.interpolate(
+            x[None], size=size, mode='bilinear', align_corners=False)
         mean = torch.tensor(self.MEAN).view(1, 3, 1, 1)
         std = torch.tensor(self.STD).view(1, 3, 1, 1)
-        x = ((x - mean) / std).to(self.device)
-        with torch.no_grad():
-            logits = self.model(x)['out']
-            logits = F.interpolate(
-                logits, size=(h, w), mode='bilinear', align_corners=False)
-        person = logits.argmax(1)[0] == self.PERSON
-        return person.cpu().numpy().astype(np.uint8) * 255
+        logits = self.model(((x - mean) / std).to(self.device))['out']
+        logits = F.interpolate(
+            logits, size=(h, w), mode='bilinear', align_corners=False)
+        return logits.argmax(1)[0] == self.PERSON
 
 
-class MaskRCNNMasker:
+class MaskRCNNMasker(_TorchvisionMasker):
     """Person mask from torchvision's Mask R-CNN (COCO ``person``).
 
     Among the detected persons scoring at least ``score_thr``, the one whose
@@ -224,31 +240,24 @@ class MaskRCNNMasker:
                  device: str = 'cpu',
                  score_thr: float = 0.5) -> None:
         from torchvision.models.detection import maskrcnn_resnet50_fpn
-        state = load_torchvision_weights(weights, self.name)
-        model = maskrcnn_resnet50_fpn(
-            weights=None, weights_backbone=None, num_classes=91)
-        _load_strict(model, state, weights, self.name)
-        self.model = model.eval().to(device)
-        self.device = device
+        self._load(
+            lambda state: maskrcnn_resnet50_fpn(
+                weights=None, weights_backbone=None, num_classes=91),
+            weights, device)
         self.score_thr = score_thr
 
-    def __call__(self, img: np.ndarray) -> np.ndarray:
-        """Segment one BGR uint8 crop; returns HxW uint8, person = 255."""
+    def _person(self, x):
         import torch
         from torchvision.ops import box_iou
-        h, w = img.shape[:2]
-        x = torch.from_numpy(np.ascontiguousarray(img[..., ::-1]))
-        x = x.permute(2, 0, 1).float().div_(255).to(self.device)
-        with torch.no_grad():
-            out = self.model([x])[0]
+        h, w = x.shape[-2:]
+        out = self.model([x.to(self.device)])[0]
         keep = (out['labels'] == self.PERSON) & (out['scores'] >=
                                                  self.score_thr)
         if not keep.any():
-            return np.zeros((h, w), np.uint8)
+            return torch.zeros(h, w, dtype=torch.bool)
         crop = torch.tensor([[0., 0., w, h]], device=out['boxes'].device)
         overlap = box_iou(out['boxes'][keep], crop)[:, 0]
-        best = out['masks'][keep][overlap.argmax(), 0]
-        return (best > 0.5).cpu().numpy().astype(np.uint8) * 255
+        return out['masks'][keep][overlap.argmax(), 0] > 0.5
 
 
 MASK_BACKENDS: Dict[str, Callable[..., Callable]] = dict(

@@ -72,11 +72,7 @@ class ReIDListDataset(BaseReIDDataset):
             data_root=data_root, subset=subset, ann_file=ann_file, **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        """Read the list file.
-
-        Returns:
-            list[dict]: ``img_path``, ``pid`` and 0-based ``camid``.
-        """
+        """Read the list file."""
         if not osp.isfile(self.ann_file):
             self._raise_not_found(self.ann_file)
         data_list, missing, has_camid = [], [], None

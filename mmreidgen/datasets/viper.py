@@ -57,11 +57,7 @@ class VIPeR(BaseReIDDataset):
         super().__init__(data_root=data_root, subset=subset, **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        """Pair the two cameras and return the subset of the split.
-
-        Returns:
-            list[dict]: ``img_path``, ``pid`` and 0-based ``camid``.
-        """
+        """Pair the two cameras and return the subset of the split."""
         cams = [self._read_camera(d) for d in ('cam_a', 'cam_b')]
         unpaired = sorted(set(cams[0]) ^ set(cams[1]))
         if unpaired:

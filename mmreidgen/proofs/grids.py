@@ -87,11 +87,45 @@ def _domain_gap(root: str, init_cfg: Optional[dict] = None) -> dict:
         ])
 
 
+def _bfloat16_cpu(root: str) -> dict:
+    """float32 against bfloat16 autocast training of the small baseline."""
+    bf16 = {'optim_wrapper.type': 'AutocastOptimWrapper',
+            'optim_wrapper.dtype': 'bfloat16'}
+    rows = []
+    for source, target, config in (('synthmarket', 'synthduke',
+                                    BASELINE_MARKET),
+                                   ('synthduke', 'synthmarket',
+                                    BASELINE_DUKE)):
+        for kind, test_root in (('oracle', source), ('direct', target)):
+            test = dict(data_root=f'{root}/{test_root}')
+            name = f'{kind}_{source}_to_{test_root}'
+            rows.append(dict(
+                name=f'{name}_float32',
+                label=f'{source} -> {test_root}: float32',
+                config=config, cfg_options=dict(data_root=f'{root}/{source}'),
+                test=test))
+            rows.append(dict(
+                name=f'{name}_bfloat16',
+                label=f'{source} -> {test_root}: bfloat16 autocast',
+                config=config,
+                cfg_options=dict(data_root=f'{root}/{source}', **bf16),
+                test=test, beats=f'{name}_float32'))
+    return dict(
+        description=(
+            f'Whether bfloat16 autocast (AutocastOptimWrapper) keeps the '
+            f'results of float32 training on {root}: the small baseline '
+            'trained on each domain in both precisions, tested on the same '
+            'domain and on the other (direct transfer); the paired '
+            'difference is bfloat16 - float32.'),
+        rows=rows)
+
+
 GRIDS = dict(
     domain_gap_v2=_domain_gap(V2),
     domain_gap_v1=_domain_gap('data/synthreid'),
     # Needs the pretrained checkpoint above (configs/pretrain/README.md).
     domain_gap_v2_synthobjects=_domain_gap(V2, SYNTHOBJECTS_R18W16),
+    bfloat16_cpu_v2=_bfloat16_cpu(V2),
 )
 
 

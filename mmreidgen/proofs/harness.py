@@ -53,6 +53,7 @@ from mmreidgen.apis import load_config
 from mmreidgen.apis.cli import ConfigOptionAction
 from mmreidgen.engine.checkpoint import find_resumable_checkpoint
 from mmreidgen.stages import PipelineRunner
+from mmreidgen.stages.base_stage import read_json, write_json
 from mmreidgen.stages.config import (
     REPO_ROOT,
     RUNNER_KEYS,
@@ -145,21 +146,6 @@ def run_keys(row: dict, seed: int, run_dir: str) -> Dict[str, str]:
     return {'train': hashlib.sha256(text.encode()).hexdigest()}
 
 
-def _read_json(path: str) -> Optional[dict]:
-    try:
-        with open(path, encoding='utf-8') as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
-
-
-def _write_json(obj, path: str) -> None:
-    tmp = f'{path}.tmp-{os.getpid()}'
-    with open(tmp, 'w', encoding='utf-8') as f:
-        json.dump(obj, f, indent=2, sort_keys=True)
-    os.replace(tmp, path)
-
-
 def _link_or_copy(src: str, dst: str) -> None:
     try:
         os.link(src, dst)
@@ -207,7 +193,7 @@ def share_stages(keys: Dict[str, str], run_dir: str,
 
 
 def _stage_done(stage_dir: str, digest: str) -> bool:
-    record = _read_json(osp.join(stage_dir, CONFIG_COPY))
+    record = read_json(osp.join(stage_dir, CONFIG_COPY))
     return bool(record) and record.get('hash') == digest and osp.exists(
         osp.join(stage_dir, MARKER))
 
@@ -284,7 +270,7 @@ class ProofHarness:
         run_dir = self.run_dir(row, seed)
         keys = run_keys(row, seed, run_dir)
         record_path = osp.join(run_dir, RUN_RECORD)
-        record = _read_json(record_path)
+        record = read_json(record_path)
         if record is not None and record.get('keys') != keys:
             raise ProofError(
                 f'{run_dir} was run with another config than the grid now '
@@ -325,7 +311,7 @@ class ProofHarness:
             **{k: osp.relpath(v, self.work_dir)
                for k, v in shared.items()}
         }
-        _write_json(record, osp.join(run_dir, RUN_RECORD))
+        write_json(record, osp.join(run_dir, RUN_RECORD))
         cpu = wall = 0.0
         if 'train' not in shared:
             words = format_options(train_options(row, seed))
@@ -350,13 +336,13 @@ class ProofHarness:
                 raise ProofError(f'{run_dir}: training wrote no checkpoint.')
             record['checkpoint'] = osp.basename(ckpt)
         record['finished'] = time.strftime('%Y-%m-%d %H:%M:%S')
-        _write_json(record, osp.join(run_dir, RUN_RECORD))
+        write_json(record, osp.join(run_dir, RUN_RECORD))
         return record
 
     def _finished_single(self, row: dict, seed: int,
                          keys: Dict[str, str]) -> Optional[str]:
         for other in self._others(row, seed):
-            rec = _read_json(osp.join(other, RUN_RECORD))
+            rec = read_json(osp.join(other, RUN_RECORD))
             if rec and rec.get('finished') and rec.get('keys') == keys:
                 return other
         return None
@@ -372,7 +358,7 @@ class ProofHarness:
                 "in its test, e.g. test=dict(checkpoint='stage3_finetune/"
                 "final.pth', ...), or read a test stage's file with "
                 "metrics='test/metrics.json'.")
-        done = _read_json(osp.join(test_dir, 'proof_test.json'))
+        done = read_json(osp.join(test_dir, 'proof_test.json'))
         metrics = osp.join(test_dir, 'metrics.json')
         want = dict(options=options, checkpoint=ckpt)
         if done is not None and osp.isfile(metrics) and \
@@ -386,7 +372,7 @@ class ProofHarness:
         self.log(f'{row["name"]} seed {seed}: tests {ckpt} with '
                  f'{row["test"]}')
         cpu, wall = self._call(cmd, osp.join(run_dir, 'proof_test.log'))
-        _write_json(dict(want, cpu_s=cpu, wall_s=wall,
+        write_json(dict(want, cpu_s=cpu, wall_s=wall,
                          finished=time.strftime('%Y-%m-%d %H:%M:%S')),
                     osp.join(test_dir, 'proof_test.json'))
 
@@ -420,7 +406,7 @@ class ProofHarness:
     def metrics_of(self, row: dict, seed: int) -> Optional[dict]:
         """The metrics of a finished run, with its CPU and wall time."""
         run_dir = self.run_dir(row, seed)
-        record = _read_json(osp.join(run_dir, RUN_RECORD))
+        record = read_json(osp.join(run_dir, RUN_RECORD))
         if not record or not record.get('finished'):
             return None
         cpu, wall = record.get('cpu_s', 0.0), record.get('wall_s', 0.0)
@@ -428,7 +414,7 @@ class ProofHarness:
             path = osp.join(run_dir, row['metrics'])
         else:
             path = osp.join(run_dir, TEST_DIR, 'metrics.json')
-            test = _read_json(osp.join(run_dir, TEST_DIR, 'proof_test.json'))
+            test = read_json(osp.join(run_dir, TEST_DIR, 'proof_test.json'))
             if test is None:
                 return None
             cpu += test.get('cpu_s', 0.0)

@@ -2,7 +2,7 @@
 import json
 import os
 import shutil
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from mmengine.config import Config
 
@@ -20,6 +20,15 @@ def write_json(obj: Any, path: str) -> None:
     with open(tmp, 'w', encoding='utf-8') as f:
         json.dump(obj, f, indent=2, sort_keys=True, default=str)
     os.replace(tmp, path)
+
+
+def read_json(path: str) -> Optional[Any]:
+    """The JSON in ``path``; None if it is missing or unreadable."""
+    try:
+        with open(path, encoding='utf-8') as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
 
 
 def without_training(cfg: Config) -> Config:

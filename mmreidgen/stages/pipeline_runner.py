@@ -14,6 +14,7 @@ from mmengine.logging import print_log
 from mmreidgen.registry import RUNNERS, STAGES
 from mmreidgen.utils.config_check import cap_num_workers, enable_amp
 
+from .base_stage import read_json, write_json
 from .config import ConfigError, _to_plain, resolve_stage, stage_names
 
 MARKER = 'done'
@@ -157,14 +158,6 @@ class PipelineRunner:
             previous = digest
         return out
 
-    @staticmethod
-    def _read(path: str) -> Optional[dict]:
-        try:
-            with open(path, encoding='utf-8') as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            return None
-
     def check_stale(self, keys: Dict[str, dict],
                     only: Optional[str] = None) -> None:
         """Stop when a stage that has run (or started) was set up otherwise.
@@ -176,7 +169,7 @@ class PipelineRunner:
         for name in self.names:
             if only is not None and name != only:
                 continue
-            recorded = self._read(osp.join(self.stage_dir(name), CONFIG_COPY))
+            recorded = read_json(osp.join(self.stage_dir(name), CONFIG_COPY))
             if recorded is None:
                 continue
             if only is not None:
@@ -233,7 +226,6 @@ class PipelineRunner:
         key = key or self._keys()[name]
         cfg = self.stage_config(name)
         os.makedirs(cfg.work_dir, exist_ok=True)
-        from .base_stage import write_json
         write_json(dict(hash=key['hash'], config=key['config']),
                    osp.join(cfg.work_dir, CONFIG_COPY))
         args = dict(cfg.stage)
@@ -261,8 +253,7 @@ class PipelineRunner:
                   logger='current')
         result = stage_cls(cfg=cfg, work_dir=cfg.work_dir, name=name,
                            **args).run()
-        from .base_stage import write_json as _write
-        _write(
+        write_json(
             dict(finished=time.strftime('%Y-%m-%d %H:%M:%S'),
                  hash=key['hash'], config_file=self.config_file,
                  result=result),

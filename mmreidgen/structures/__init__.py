@@ -1,3 +1,3 @@
-from .reid_data_sample import ReIDDataSample
+from .reid_data_sample import ReIDDataSample, set_pred_features
 
-__all__ = ['ReIDDataSample']
+__all__ = ['ReIDDataSample', 'set_pred_features']

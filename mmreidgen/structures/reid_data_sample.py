@@ -1,8 +1,24 @@
 """The data sample that carries one re-id image's annotations."""
-from typing import Optional
+from typing import List
 
 import torch
 from mmengine.structures import BaseDataElement
+
+
+def _tensor_field(name: str, doc: str) -> property:
+    """A tensor data field, stored by ``set_field`` as mmengine expects."""
+    private = f'_{name}'
+
+    def get(self) -> torch.Tensor:
+        return getattr(self, private)
+
+    def set(self, value: torch.Tensor) -> None:
+        self.set_field(value, private, dtype=torch.Tensor)
+
+    def delete(self) -> None:
+        delattr(self, private)
+
+    return property(get, set, delete, doc)
 
 
 class ReIDDataSample(BaseDataElement):
@@ -15,38 +31,18 @@ class ReIDDataSample(BaseDataElement):
     and ``pred_feature`` (the embedding, set by ``predict``).
     """
 
-    @property
-    def gt_label(self) -> torch.Tensor:
-        return self._gt_label
+    gt_label = _tensor_field('gt_label', 'The training label (0-dim long).')
+    mask = _tensor_field('mask', 'The 1xHxW person mask in [0, 1].')
+    pred_feature = _tensor_field('pred_feature',
+                                 'The embedding set by ``predict``.')
 
-    @gt_label.setter
-    def gt_label(self, value: torch.Tensor) -> None:
-        self.set_field(value, '_gt_label', dtype=torch.Tensor)
 
-    @gt_label.deleter
-    def gt_label(self) -> None:
-        del self._gt_label
+def set_pred_features(data_samples: List[ReIDDataSample],
+                      feats: torch.Tensor) -> List[ReIDDataSample]:
+    """Give each sample its row of ``feats`` as ``pred_feature``.
 
-    @property
-    def mask(self) -> Optional[torch.Tensor]:
-        return self._mask
-
-    @mask.setter
-    def mask(self, value: torch.Tensor) -> None:
-        self.set_field(value, '_mask', dtype=torch.Tensor)
-
-    @mask.deleter
-    def mask(self) -> None:
-        del self._mask
-
-    @property
-    def pred_feature(self) -> torch.Tensor:
-        return self._pred_feature
-
-    @pred_feature.setter
-    def pred_feature(self, value: torch.Tensor) -> None:
-        self.set_field(value, '_pred_feature', dtype=torch.Tensor)
-
-    @pred_feature.deleter
-    def pred_feature(self) -> None:
-        del self._pred_feature
+    What every re-id model's ``predict`` returns.
+    """
+    for sample, feat in zip(data_samples, feats):
+        sample.pred_feature = feat
+    return data_samples

@@ -163,6 +163,32 @@ class ReIDVisualizer(Visualizer):
         return grid
 
     @staticmethod
+    def draw_crgan_render(render: dict, num: int = 8) -> np.ndarray:
+        """The columns ``X_S | X'_T | X_C | X_G`` of a CR-GAN rendering.
+
+        Args:
+            render (dict): :func:`mmreidgen.apis.crgan_render`'s result:
+                ``batch`` (``source``, ``target`` in [-1, 1]) and ``out``
+                (``fake``, ``context_mask`` and, for the generator,
+                ``masked_target``).
+            num (int): Pairs drawn (grid rows), the first ones. Defaults
+                to 8.
+
+        Returns:
+            np.ndarray: RGB uint8 grid (:meth:`image_grid`).
+        """
+        batch, out = render['batch'], render['out']
+
+        def unit(images):
+            return (images[:num].clamp(-1, 1) + 1) / 2
+
+        return ReIDVisualizer.image_grid(dict(
+            source=unit(batch['source']),
+            masked_target=unit(out.get('masked_target', batch['target'])),
+            context_mask=out['context_mask'][:num].expand(-1, 3, -1, -1),
+            fake=unit(out['fake'])))
+
+    @staticmethod
     def draw_sample(sample: dict, scale: float = 2.0) -> np.ndarray:
         """Side-by-side panels of one packed dataset sample.
 

@@ -159,3 +159,44 @@ def test_torchvision_backends_smoke(tmp_path):
     masker.model.transform.min_size = (64, )  # keep CPU time small
     mask = masker(img)
     assert mask.shape == (64, 32) and mask.dtype == np.uint8
+
+
+
+def test_torchvision_maskers_turn_network_outputs_into_masks():
+    """The BGR crop reaches the network as normalised RGB, and the
+    network's person output becomes an HxW uint8 mask of 0/255 (the
+    networks are replaced by stand-ins with known outputs)."""
+    crop = np.zeros((24, 12, 3), np.uint8)
+    crop[..., 2] = 255  # red in BGR
+
+    def segmenter(x):
+        # Red in channel 0 proves the BGR -> RGB swap; 'person' (15) wins
+        # on the right half of the resized crop.
+        assert x.shape[-2:] == (64, 32) and x[0, 0].mean() > x[0, 2].mean()
+        logits = torch.zeros(1, 21, *x.shape[-2:])
+        logits[:, 15, :, x.shape[-1] // 2:] = 1
+        return dict(out=logits)
+
+    deeplab = object.__new__(DeepLabV3Masker)
+    deeplab.model, deeplab.device, deeplab.short_side = segmenter, 'cpu', 32
+    mask = deeplab(crop)
+    assert mask.shape == (24, 12) and mask.dtype == np.uint8
+    assert (mask[:, 7:] == 255).all() and not mask[:, :5].any()
+
+    def detector(images):
+        h, w = images[0].shape[-2:]
+        masks = torch.zeros(3, 1, h, w)
+        masks[1, 0, :, :6] = 0.9  # the person filling the crop
+        masks[2, 0] = 0.9  # a car
+        return [dict(labels=torch.tensor([1, 1, 3]),
+                     scores=torch.tensor([0.9, 0.8, 0.99]),
+                     boxes=torch.tensor([[0., 0., 4., 4.], [0., 0., w, h],
+                                         [0., 0., w, h]]),
+                     masks=masks)]
+
+    maskrcnn = object.__new__(MaskRCNNMasker)
+    maskrcnn.model, maskrcnn.device, maskrcnn.score_thr = detector, 'cpu', .5
+    mask = maskrcnn(crop)
+    assert (mask[:, :6] == 255).all() and not mask[:, 6:].any()
+    maskrcnn.score_thr = 0.95  # only the car is left: no person
+    assert not maskrcnn(crop).any()

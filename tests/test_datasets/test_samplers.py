@@ -87,3 +87,24 @@ def test_group_samplers_split_across_ranks(monkeypatch):
         seen.append(list(sampler))
     assert len(seen[0]) == len(seen[1]) == 16
     assert not set(seen[0]) & set(seen[1])
+
+
+def test_length_is_built_once_per_epoch_and_matches_iteration():
+    pids = [p for p in range(8) for _ in range(3 + p % 3)]
+    sampler = IdentityBalancedSampler(FakeDataset(pids), num_instances=4,
+                                      seed=0)
+    calls = []
+    build = sampler._build_rank_groups
+    sampler._build_rank_groups = lambda: calls.append(1) or build()
+    for _ in range(5):
+        len(sampler)
+    first = list(sampler)
+    assert len(calls) == 1 and len(first) == len(sampler)
+    sampler.set_epoch(1)
+    second = list(sampler)
+    assert len(calls) == 2 and len(second) == len(sampler)
+    assert second != first  # a new epoch draws new groups
+    fresh = IdentityBalancedSampler(FakeDataset(pids), num_instances=4,
+                                    seed=0)
+    fresh.set_epoch(1)
+    assert list(fresh) == second

@@ -25,3 +25,18 @@ def test_two_runs_of_one_config_get_their_own_logger(synth_root, tmp_path):
              if hasattr(h, 'baseFilename')]
     assert files[0].startswith(str(tmp_path / 'w0'))
     assert files[1].startswith(str(tmp_path / 'w1'))
+
+
+def test_no_workers_turns_persistent_workers_off(synth_root):
+    """The configs set persistent_workers=True; with num_workers=0 (the
+    small configs' setting) PyTorch would refuse the pair."""
+    cfg = load_config(CONFIG, {'data_root': osp.join(synth_root,
+                                                     'synthmarket'),
+                               'num_classes': 8})
+    loader_cfg = cfg.train_dataloader
+    assert loader_cfg.num_workers == 0 and loader_cfg.persistent_workers
+    loader = ReIDRunner.build_dataloader(loader_cfg, seed=0)
+    assert loader.num_workers == 0 and not loader.persistent_workers
+    assert loader_cfg.persistent_workers  # the config is left as it was
+    batch = next(iter(loader))
+    assert len(batch['inputs']) == cfg.train_batch_size

@@ -106,7 +106,9 @@ def test_references_reach_every_stage_and_stage_arguments(tmp_path):
         assert generate['gan_model'] == gan.model.to_dict()
     assert load(SLSR, {'num_generated': 7},
                 stage='stage4_generate').stage['num_generated'] == 7
-    assert load(SLSR, stage='stage3_gan').train_dataloader.num_workers == 2
+    assert load(SLSR, stage='stage3_gan').train_dataloader.num_workers == 0
+    assert load(SLSR, {'num_workers': 2},
+                stage='stage3_gan').train_dataloader.num_workers == 2
 
 
 def test_work_dir_placeholder_and_stage_folders():

@@ -1,15 +1,8 @@
 """Feature extraction: the tools/test.py path vs forward-only throughput.
 
-Measures, in one run on the same device and batch size:
-
-1. forward-only: ``model.extract_feat`` on tensors already in memory;
-2. the test path: the config's test dataloader (default workers) ->
-   ``model.test_step`` (data preprocessor + predict), as mmengine's
-   ``TestLoop`` runs it.
-
-and prints ``test path / forward-only`` throughput (goal: >= 0.90). The
-forward-only measure runs before and after the test path; their mean is
-the reference, which halves the effect of drifting machine load.
+Prints ``test path / forward-only`` throughput (goal: >= 0.90) on the same
+device and batch size; what is measured:
+:mod:`mmreidgen.benchmarks.extract_speed`.
 
 Example::
 
@@ -17,20 +10,13 @@ Example::
         configs/baseline/baseline_r50_market.py \
         --data-root data/synthreid/synthmarket --batch-size 32
 """
-import argparse
-import time
-
-import torch
-from mmengine.runner import Runner
-
-from mmreidgen.apis import load_config
-from mmreidgen.apis.feature_extraction import test_pipeline_of
-from mmreidgen.registry import MODELS
-from mmreidgen.utils import cap_num_workers, register_all_modules
+from mmreidgen.apis.cli import add_device_argument, print_lines
+from mmreidgen.benchmarks import extract_speed
+from mmreidgen.benchmarks.common import benchmark_parser
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(argv=None):
+    parser = benchmark_parser(__doc__)
     parser.add_argument('config')
     parser.add_argument('--data-root', required=True,
                         help='a dataset in Market-1501 layout')
@@ -39,86 +25,12 @@ def parse_args():
     parser.add_argument('--num-workers', type=int, default=None,
                         help='default: the config value, capped at the '
                         'number of CPU cores as tools/test.py does')
-    parser.add_argument('--device', default='cuda'
-                        if torch.cuda.is_available() else 'cpu')
-    return parser.parse_args()
+    add_device_argument(parser, 'auto')
+    return parser.parse_args(argv)
 
 
-def forward_only(model, shape, batches: int, device: str) -> float:
-    """Images per second of ``extract_feat`` on in-memory tensors."""
-    inputs = torch.randn(*shape, device=device)
-    with torch.no_grad():
-        model.extract_feat(inputs)  # warm-up
-        sync(device)
-        start = time.perf_counter()
-        for _ in range(batches):
-            model.extract_feat(inputs)
-        sync(device)
-    return shape[0] * batches / (time.perf_counter() - start)
-
-
-def test_path(model, loader, batches: int, device: str) -> float:
-    """Images per second of dataloader + ``test_step``."""
-    it = iter(loader)
-    with torch.no_grad():
-        model.test_step(next(it))  # warm-up, starts the workers
-        sync(device)
-        start = time.perf_counter()
-        seen = 0
-        for _ in range(batches):
-            batch = next(it)
-            model.test_step(batch)
-            seen += len(batch['inputs'])
-        sync(device)
-    return seen / (time.perf_counter() - start)
-
-
-def sync(device: str) -> None:
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
-
-
-def main():
-    args = parse_args()
-    register_all_modules()
-    cfg = load_config(args.config)
-    cfg.model.backbone.init_cfg = None
-    cap_num_workers(cfg)  # as tools/test.py does
-    model = MODELS.build(cfg.model).to(args.device).eval()
-
-    loader_cfg = cfg.test_dataloader
-    loader_cfg.batch_size = args.batch_size
-    loader_cfg.dataset = dict(
-        type='Market1501', data_root=args.data_root, subset='gallery',
-        pipeline=test_pipeline_of(cfg))
-    loader_cfg.sampler = dict(type='DefaultSampler', shuffle=False)
-    if args.num_workers is not None:
-        loader_cfg.num_workers = args.num_workers
-        loader_cfg.persistent_workers = args.num_workers > 0
-    loader = Runner.build_dataloader(loader_cfg)
-    needed = (args.num_batches + 1) * args.batch_size
-    if len(loader.dataset) < needed:
-        raise ValueError(
-            f'{args.data_root} gallery has {len(loader.dataset)} images; '
-            f'{needed} are needed for --num-batches {args.num_batches} '
-            f'with --batch-size {args.batch_size}.')
-    h, w = next(t['scale'] for t in cfg.test_pipeline
-                if t['type'] == 'ReIDResize')
-    shape = (args.batch_size, 3, h, w)
-
-    before = forward_only(model, shape, args.num_batches, args.device)
-    pipeline = test_path(model, loader, args.num_batches, args.device)
-    after = forward_only(model, shape, args.num_batches, args.device)
-    reference = (before + after) / 2
-
-    print(f'config: {args.config}  device: {args.device}  batch: '
-          f'{args.batch_size}  input: {h}x{w}  workers: '
-          f'{loader_cfg.num_workers}  threads: {torch.get_num_threads()}')
-    print(f'forward-only        : {before:8.1f} / {after:8.1f} img/s '
-          f'(before / after)')
-    print(f'test path           : {pipeline:8.1f} img/s')
-    print(f'ratio test/forward  : {pipeline / reference:.3f} '
-          '(goal >= 0.90)')
+def main(argv=None):
+    print_lines(extract_speed.report(parse_args(argv)))
 
 
 if __name__ == '__main__':

@@ -20,21 +20,21 @@ Examples::
     python tools/analysis_tools/visualize_ranks.py CONFIG CKPT \
         --out-dir vis/b --queries 0 17 42 --compare-cmc vis/r50/cmc.json
 """
-import json
-import os
 import os.path as osp
 
-import cv2
-import numpy as np
 import torch
 from mmengine.runner import Runner
 
 from mmreidgen.apis import ReIDFeatureExtractor, init_model, load_config
 from mmreidgen.apis.cli import run_tool, tool_parser
-from mmreidgen.evaluation.functional import evaluate_rank, pairwise_distance
-from mmreidgen.evaluation.functional.rank_list import rank_lists
-from mmreidgen.utils import ProgressBar, register_all_modules
-from mmreidgen.visualization import ReIDVisualizer
+from mmreidgen.apis.rank_visualization import (
+    choose_queries,
+    split_query_gallery,
+    write_cmc,
+    write_rank_lists,
+)
+from mmreidgen.evaluation.functional import pairwise_distance
+from mmreidgen.utils import register_all_modules
 
 
 def parse_args(argv=None):
@@ -75,79 +75,25 @@ def main(argv=None) -> dict:
         'metric', 'euclidean')
     model = init_model(cfg, args.checkpoint, args.device)
     loader = Runner.build_dataloader(cfg.test_dataloader)
-    out = ReIDFeatureExtractor(model)(loader)
-    data = dict(feats=out['features'], pids=out['pids'],
-                camids=out['camids'], is_query=out['is_query'],
-                paths=out['img_paths'])
-
-    is_q = data['is_query']
-    if is_q.all() or not is_q.any():
-        raise ValueError(
-            'The test set must hold query and gallery images (a '
-            'ConcatDataset of the query and gallery subsets); found '
-            f'{int(is_q.sum())} queries and {int((~is_q).sum())} gallery '
-            'images.')
-    q = {k: v[is_q] for k, v in data.items()}
-    g = {k: v[~is_q] for k, v in data.items()}
+    q, g = split_query_gallery(ReIDFeatureExtractor(model)(loader))
     distmat = pairwise_distance(
         torch.from_numpy(q['feats']), torch.from_numpy(g['feats']),
         metric=metric).numpy()
-
-    os.makedirs(osp.join(args.out_dir, 'ranks'), exist_ok=True)
-    num_q = len(q['pids'])
-    if args.queries:
-        bad = [i for i in args.queries if not 0 <= i < num_q]
-        if bad:
-            raise ValueError(
-                f'--queries {bad} out of range: the query set has {num_q} '
-                f'images (indices 0..{num_q - 1}).')
-        chosen = list(args.queries)
-    else:
-        rng = np.random.default_rng(args.seed)
-        chosen = sorted(rng.choice(
-            num_q, size=min(args.num_queries, num_q), replace=False).tolist())
-    ranked = rank_lists(distmat[chosen], q['pids'][chosen], g['pids'],
-                        q['camids'][chosen], g['camids'], args.topk)
-    written = []
-    visualizer = ReIDVisualizer(tile_size=tuple(args.tile_size))
-    progress = ProgressBar(len(chosen))
-    for qi, (order, matches) in zip(chosen, ranked):
-        gallery = [
-            dict(path=g['paths'][j], match=bool(m), pid=int(g['pids'][j]),
-                 camid=int(g['camids'][j]), dist=float(distmat[qi, j]))
-            for j, m in zip(order, matches)
-        ]
-        image = visualizer.draw_rank_list(
-            q['paths'][qi],
-            f"pid {q['pids'][qi]} c{q['camids'][qi] + 1}", gallery)
-        out = osp.join(args.out_dir, 'ranks',
-                       f"q{qi:04d}_pid{q['pids'][qi]}.png")
-        cv2.imwrite(out, image)
-        written.append(dict(query=qi, file=out, gallery=gallery))
-        progress.update()
-
-    max_rank = min(args.max_rank, len(g['pids']))
-    cmc, mean_ap, mean_inp = evaluate_rank(
-        distmat, q['pids'], g['pids'], q['camids'], g['camids'],
-        max_rank=max_rank)
+    chosen = choose_queries(len(q['pids']), args.queries, args.num_queries,
+                            args.seed)
+    ranks_dir = osp.join(args.out_dir, 'ranks')
+    written = write_rank_lists(distmat, q, g, chosen, args.topk, ranks_dir,
+                               args.tile_size)
     label = args.label or osp.splitext(osp.basename(args.config))[0]
-    curve = dict(label=label, cmc=cmc.tolist(), mAP=float(mean_ap),
-                 mINP=float(mean_inp), metric=metric,
-                 checkpoint=args.checkpoint)
-    with open(osp.join(args.out_dir, 'cmc.json'), 'w') as f:
-        json.dump(curve, f, indent=2)
-    curves = {label: curve}
-    for path in args.compare_cmc:
-        with open(path) as f:
-            other = json.load(f)
-        curves[other.get('label', path)] = other
-    visualizer.draw_cmc(curves, osp.join(args.out_dir, 'cmc.png'))
-    print(f'R1 {100 * cmc[0]:.2f}  mAP {100 * mean_ap:.2f}  '
-          f'mINP {100 * mean_inp:.2f}; {len(written)} ranked lists in '
-          f"{osp.join(args.out_dir, 'ranks')}, CMC curve in "
-          f"{osp.join(args.out_dir, 'cmc.png')}")
+    curve = write_cmc(distmat, q, g, args.out_dir, label, args.max_rank,
+                      args.compare_cmc, metric=metric,
+                      checkpoint=args.checkpoint)
+    cmc = curve['cmc']
+    print(f'R1 {100 * cmc[0]:.2f}  mAP {100 * curve["mAP"]:.2f}  '
+          f'mINP {100 * curve["mINP"]:.2f}; {len(written)} ranked lists in '
+          f"{ranks_dir}, CMC curve in {osp.join(args.out_dir, 'cmc.png')}")
     return dict(curve=curve, ranks=written, query_paths=q['paths'],
-                num_query=num_q)
+                num_query=len(q['pids']))
 
 
 if __name__ == '__main__':

@@ -1,13 +1,21 @@
 # The SLSR pipeline on Market-1501 without the re-id model, shared by
-# slsr_r50_market.py and slsr_densenet121_market.py (which add the
-# backbone). Ainam et al., "Sparse Label Smoothing for Semi-supervised
-# Person Re-Identification", IEEE Access 2019; numbers from Sec. 4-5 and
-# the authors' code (docs/en/methods/slsr.md).
+# slsr_r50_market.py and slsr_densenet121_market.py (which add the model
+# base and slsr_head). Ainam et al., "Sparse Label Smoothing for
+# Semi-supervised Person Re-Identification", IEEE Access 2019; numbers from
+# Sec. 4-5 and the authors' code (docs/en/methods/slsr.md).
 _base_ = [
     '../../_base_/datasets/market1501.py',
     '../../_base_/default_runtime.py',
 ]
 runner_type = 'PipelineRunner'
+
+# The baseline of the paper: identity classifier trained with plain
+# cross-entropy (Eq. (6)), no metric loss; dropout 0.5 as the authors'
+# ClassBlock. A config applies it: model = dict(head=_base_.slsr_head).
+slsr_head = dict(
+    dropout=0.5,
+    loss_cls=dict(type='CrossEntropyLoss', label_smooth=0.0),
+    loss_triplet=None)
 
 num_train_images = 12936  # Market-1501 bounding_box_train
 num_generated = 12000  # Table 4
@@ -60,7 +68,7 @@ gan_train_dataloader = dict(
     dataset=dict(
         type='ReIDListDataset',
         pipeline=[
-            dict(type='LoadReIDImage'),
+            dict(type='LoadReIDImage', cache_mb='${image_cache_mb}'),
             dict(type='ReIDResize', scale='${gan_scale}'),
             dict(type='PackReIDInputs'),
         ]))

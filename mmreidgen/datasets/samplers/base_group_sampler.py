@@ -30,11 +30,20 @@ class BaseGroupSampler(Sampler):
             dataset.get_data_info(i)['pid'] for i in range(len(dataset))
         ])
         self._num_groups = None
+        self._epoch_groups = None
 
     def make_groups(self, rng: np.random.Generator) -> List[List[int]]:
         raise NotImplementedError
 
     def _rank_groups(self) -> List[List[int]]:
+        # mmengine's hooks ask len(dataloader) at every iteration; the
+        # groups of an epoch depend only on the seed and the epoch, so they
+        # are built once per epoch (building them takes about 1 ms).
+        if self._epoch_groups is None or self._epoch_groups[0] != self.epoch:
+            self._epoch_groups = (self.epoch, self._build_rank_groups())
+        return self._epoch_groups[1]
+
+    def _build_rank_groups(self) -> List[List[int]]:
         rng = np.random.default_rng(self.seed + self.epoch)
         groups = self.make_groups(rng)
         order = rng.permutation(len(groups))

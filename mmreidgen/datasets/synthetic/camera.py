@@ -395,15 +395,10 @@ def render_image_v2(rng: np.random.Generator, camera: dict,
                     ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Render one box of a camera (version 2).
 
+    ``rng``, ``person``, ``view`` and ``kind`` are those of
+    :func:`render_image`; the camera comes from :func:`sample_cameras_v2`.
+
     Args:
-        rng (np.random.Generator): Per-image generator.
-        camera (dict): From :func:`sample_cameras_v2`.
-        person (dict, optional): From :func:`sample_identity`; None for a
-            background-only box.
-        view (str): One of ``VIEWS``.
-        kind (str): ``'person'``, ``'partial'``, ``'far'``,
-            ``'background'`` or ``'junk'``, as in :func:`render_image`.
-            Defaults to ``'person'``.
         tracklet (dict, optional): From :func:`sample_tracklet`; None
             samples the moment's light and window for this box alone.
             Defaults to None.

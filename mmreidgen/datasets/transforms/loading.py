@@ -1,6 +1,6 @@
 """Image and person-mask loading."""
 import os.path as osp
-from typing import Optional
+from typing import Dict, Optional, Tuple
 
 import mmcv
 import numpy as np
@@ -28,20 +28,32 @@ class LoadReIDImage(BaseTransform):
             (the dataset then samples another index) after a logged warning,
             instead of raising. Defaults to False.
         backend_args (dict, optional): mmengine file backend arguments.
+        cache_mb (float): Keep decoded images (and masks) in memory, up to
+            this many MiB per process, and hand out copies: for small
+            datasets, where decoding is the largest cost of loading (the
+            synthetic benchmark's 821 training images of 128x64 take
+            20 MiB). Once the budget is used up, later images are decoded
+            every time. 0 turns the cache off. Defaults to 0.
     """
 
     def __init__(self,
                  with_mask: bool = False,
                  mask_fallback: Optional[str] = None,
                  skip_bad_images: bool = False,
-                 backend_args: Optional[dict] = None) -> None:
+                 backend_args: Optional[dict] = None,
+                 cache_mb: float = 0) -> None:
         if mask_fallback not in (None, 'full'):
             raise ValueError(
                 f"mask_fallback must be None or 'full', got {mask_fallback!r}")
+        if cache_mb < 0:
+            raise ValueError(f'cache_mb must be >= 0, got {cache_mb}')
         self.with_mask = with_mask
         self.mask_fallback = mask_fallback
         self.skip_bad_images = skip_bad_images
         self.backend_args = backend_args
+        self.cache_bytes = int(cache_mb * 2**20)
+        self._cache: Dict[str, Tuple[np.ndarray, Optional[np.ndarray]]] = {}
+        self._cached_bytes = 0
 
     def _read(self, path: str, flag: str) -> Optional[np.ndarray]:
         """Decode ``path``; ``None`` when it is missing or not an image."""
@@ -52,6 +64,24 @@ class LoadReIDImage(BaseTransform):
             return None
 
     def transform(self, results: dict) -> Optional[dict]:
+        cached = self._cache.get(results['img_path'])
+        if cached is not None:
+            img, mask = cached
+            results['img'] = img.copy()
+            results['img_shape'] = results['ori_shape'] = img.shape[:2]
+            if self.with_mask:
+                results['mask'] = mask.copy()
+            return results
+        results = self._load(results)
+        if results is not None and self._cached_bytes < self.cache_bytes:
+            mask = results.get('mask') if self.with_mask else None
+            self._cache[results['img_path']] = (
+                results['img'].copy(), None if mask is None else mask.copy())
+            self._cached_bytes += results['img'].nbytes + (
+                0 if mask is None else mask.nbytes)
+        return results
+
+    def _load(self, results: dict) -> Optional[dict]:
         path = results['img_path']
         img = self._read(path, 'color')
         if img is None:
@@ -92,4 +122,5 @@ class LoadReIDImage(BaseTransform):
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(with_mask={self.with_mask}, '
-                f'mask_fallback={self.mask_fallback!r})')
+                f'mask_fallback={self.mask_fallback!r}, '
+                f'cache_mb={self.cache_bytes / 2**20:g})')

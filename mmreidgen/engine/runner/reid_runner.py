@@ -14,6 +14,7 @@ workers, or with persistent ones, no process exits, so
 :class:`ReIDRunner` restarts the same way (same ``set_epoch``, same new
 iterator, hence the same batches and random numbers) without the sleep.
 """
+import copy
 import itertools
 import logging
 import os.path as osp
@@ -90,6 +91,20 @@ class ReIDRunner(Runner):
             loop.dataloader_iterator = _RestartWithoutSleep(
                 loop.dataloader_iterator)
         return loop
+
+    @staticmethod
+    def build_dataloader(dataloader, seed=None, diff_rank_seed=False):
+        """mmengine's, with ``persistent_workers`` off without workers.
+
+        A config that sets ``persistent_workers=True`` keeps working when
+        ``num_workers=0`` is chosen (the small synthetic configs load in
+        the main process; PyTorch refuses the pair otherwise).
+        """
+        if isinstance(dataloader, dict) and not dataloader.get(
+                'num_workers', 0) and dataloader.get('persistent_workers'):
+            dataloader = copy.copy(dataloader)
+            dataloader['persistent_workers'] = False
+        return Runner.build_dataloader(dataloader, seed, diff_rank_seed)
 
     @classmethod
     def from_cfg(cls, cfg) -> 'ReIDRunner':

@@ -48,8 +48,8 @@ from .distance import (
     check_metric,
     resolve_device,
 )
+from .rank import ArrayLike
 
-ArrayLike = Union[np.ndarray, Tensor]
 DeviceLike = Union[str, torch.device]
 
 BACKENDS = ('torch', 'faiss')

@@ -15,7 +15,7 @@ from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapperDict
 
 from mmreidgen.registry import MODELS
-from mmreidgen.structures import ReIDDataSample
+from mmreidgen.structures import ReIDDataSample, set_pred_features
 
 from .base_gan import BaseGAN, set_requires_grad
 
@@ -430,10 +430,7 @@ class CRGAN(BaseGAN):
                 data_samples: Optional[List[ReIDDataSample]] = None,
                 mode: str = 'tensor') -> Union[List, torch.Tensor]:
         if mode == 'predict':
-            feats = self.extract_feat(inputs)
-            for sample, feat in zip(data_samples, feats):
-                sample.pred_feature = feat
-            return data_samples
+            return set_pred_features(data_samples, self.extract_feat(inputs))
         if mode == 'tensor':
             return self.extract_feat(inputs)
         raise ValueError(

@@ -16,7 +16,7 @@ from mmengine.runner import load_checkpoint
 from torch.func import functional_call
 
 from mmreidgen.registry import MODELS
-from mmreidgen.structures import ReIDDataSample
+from mmreidgen.structures import ReIDDataSample, set_pred_features
 
 from .base_gan import BaseGAN, unwrap
 
@@ -600,10 +600,7 @@ class DGNet(BaseGAN):
         if mode == 'tensor':
             return self.extract_feat(inputs)
         if mode == 'predict':
-            feats = self.extract_feat(inputs)
-            for sample, feat in zip(data_samples, feats):
-                sample.pred_feature = feat
-            return data_samples
+            return set_pred_features(data_samples, self.extract_feat(inputs))
         if mode == 'loss':
             raise NotImplementedError(
                 'DGNet trains through train_step (alternating D and '

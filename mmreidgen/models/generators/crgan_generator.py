@@ -61,9 +61,10 @@ class CRGANDownBlock(nn.Module):
     normalisation, as in the paper's encoder.
 
     Args:
-        in_channels (int): Input channels.
-        out_channels (int): Output channels.
-        kernel_size (int): Kernel of both main-path convs. Defaults to 4.
+        in_channels (int): Channels of the previous encoder level.
+        out_channels (int): Channels of this level (half the size).
+        kernel_size (int): Kernel of the stride-2 and the stride-1 conv.
+            Defaults to 4.
     """
 
     def __init__(self, in_channels: int, out_channels: int,
@@ -87,9 +88,10 @@ class CRGANUpBlock(nn.Module):
     ``ReLU(IN(conv(ReLU(IN(conv(x))))) + conv1x1(x))``.
 
     Args:
-        in_channels (int): Input channels (decoder + skip).
-        out_channels (int): Output channels.
-        kernel_size (int): Kernel of both main-path convs. Defaults to 4.
+        in_channels (int): Decoder channels plus those of the skip.
+        out_channels (int): Channels at the encoder level it returns to.
+        kernel_size (int): Kernel of the two convs after the up-sampling.
+            Defaults to 4.
     """
 
     def __init__(self, in_channels: int, out_channels: int,
@@ -113,9 +115,10 @@ class CRGANUpConv(nn.Module):
     """``U + conv-(IN, ReLU)`` of Table 8: up-sample, conv, IN, ReLU.
 
     Args:
-        in_channels (int): Input channels.
-        out_channels (int): Output channels.
-        kernel_size (int): Defaults to 4.
+        in_channels (int): Channels of the last decoder feature.
+        out_channels (int): Channels of the output (the final RGB conv
+            follows).
+        kernel_size (int): Kernel of the conv. Defaults to 4.
     """
 
     def __init__(self, in_channels: int, out_channels: int,
@@ -324,17 +327,15 @@ class CRGANCutPaste(nn.Module):
     visible, as in supplementary Figure 9. No parameters.
     """
 
-    def forward(self,
-                source: torch.Tensor,
+    def forward(self, source: torch.Tensor,
                 target: Optional[torch.Tensor] = None,
                 source_mask: Optional[torch.Tensor] = None,
-                target_mask: Optional[torch.Tensor] = None
-                ) -> Dict[str, torch.Tensor]:
+                **unused) -> Dict[str, torch.Tensor]:
         """Paste ``source`` on ``target`` through ``source_mask``.
 
         The arguments are those of :meth:`CRGANGenerator.forward`, with
-        ``target`` and ``source_mask`` (``M_S``, 1 = person) required and
-        ``target_mask`` unused.
+        ``target`` and ``source_mask`` (``M_S``, 1 = person) required;
+        ``target_mask`` and any other keyword are ignored.
 
         Returns:
             dict[str, torch.Tensor]: ``fake`` and ``context_mask``

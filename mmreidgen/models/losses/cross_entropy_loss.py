@@ -6,6 +6,22 @@ import torch.nn.functional as F
 from mmreidgen.registry import MODELS
 
 
+def check_class_indices(target: torch.Tensor, num_classes: int, what: str,
+                        hint: str) -> None:
+    """Raise if a class index of ``target`` lies outside [0, C).
+
+    Args:
+        target (torch.Tensor): ``B`` class indices.
+        num_classes (int): ``C``, the classifier's width.
+        what (str): How the message names the labels.
+        hint (str): The likely cause, appended to the message.
+    """
+    if target.numel() and (target.min() < 0 or target.max() >= num_classes):
+        raise ValueError(
+            f'{what} must be in [0, {num_classes}), got '
+            f'[{int(target.min())}, {int(target.max())}]; {hint}')
+
+
 @MODELS.register_module()
 class CrossEntropyLoss(nn.Module):
     """Cross-entropy with optional label smoothing (Szegedy et al., 2016).
@@ -30,13 +46,9 @@ class CrossEntropyLoss(nn.Module):
     def forward(self, logits: torch.Tensor,
                 target: torch.Tensor) -> torch.Tensor:
         if target.dim() == 1:
-            num_classes = logits.size(1)
-            if target.numel() and (target.min() < 0
-                                   or target.max() >= num_classes):
-                raise ValueError(
-                    f'labels must be in [0, {num_classes}), got '
-                    f'[{int(target.min())}, {int(target.max())}]; does '
-                    'num_classes in the config match the dataset?')
+            check_class_indices(
+                target, logits.size(1), 'labels',
+                'does num_classes in the config match the dataset?')
             loss = F.cross_entropy(
                 logits, target, label_smoothing=self.label_smooth)
         else:

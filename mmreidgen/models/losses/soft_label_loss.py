@@ -7,6 +7,8 @@ import torch.nn.functional as F
 
 from mmreidgen.registry import MODELS
 
+from .cross_entropy_loss import check_class_indices
+
 
 @MODELS.register_module()
 class SoftLabelLoss(nn.Module):
@@ -67,12 +69,9 @@ class SoftLabelLoss(nn.Module):
             if self.ignores_generated_targets and is_generated is not None:
                 # The targets of generated images are replaced anyway.
                 target = target[~is_generated.bool()]
-            if target.numel() and (target.min() < 0
-                                   or target.max() >= num_classes):
-                raise ValueError(
-                    f'hard labels must be in [0, {num_classes}), got '
-                    f'[{int(target.min())}, {int(target.max())}]; generated '
-                    'images (label -1) need a soft target (B x K).')
+            check_class_indices(
+                target, num_classes, 'hard labels',
+                'generated images (label -1) need a soft target (B x K).')
         elif target.shape != logits.shape:
             raise ValueError(
                 f'soft targets must have the logits\' shape '

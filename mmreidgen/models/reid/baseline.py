@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 
 from mmreidgen.registry import MODELS
-from mmreidgen.structures import ReIDDataSample
+from mmreidgen.structures import ReIDDataSample, set_pred_features
 
 
 @MODELS.register_module()
@@ -98,7 +98,4 @@ class ReIDBaseline(BaseModel):
 
     def predict(self, inputs: torch.Tensor,
                 data_samples: List[ReIDDataSample]) -> List[ReIDDataSample]:
-        feats = self.extract_feat(inputs)
-        for sample, feat in zip(data_samples, feats):
-            sample.pred_feature = feat
-        return data_samples
+        return set_pred_features(data_samples, self.extract_feat(inputs))

@@ -92,3 +92,54 @@ def test_pack_inputs(image_with_mask):
     assert sample.pid == 3 and sample.camid == 1 and sample.is_query
     assert sample.gt_label.item() == 3
     assert sample.mask.shape == (1, 16, 8)
+
+
+def test_decoded_image_cache_serves_copies_within_budget(image_with_mask,
+                                                        tmp_path):
+    load = LoadReIDImage(with_mask=True, cache_mb=1)
+    first = load(dict(image_with_mask))
+    cv2.imwrite(image_with_mask['img_path'], np.zeros((16, 8, 3), np.uint8))
+    second = load(dict(image_with_mask))  # served from memory
+    assert second['img'][0, 0].tolist() == [10, 20, 30]
+    np.testing.assert_array_equal(second['mask'], first['mask'])
+    # A transform writing into its image does not reach the cache.
+    second['img'][:] = 255
+    second['mask'][:] = 0
+    third = load(dict(image_with_mask))
+    assert third['img'][0, 0].tolist() == [10, 20, 30]
+    assert third['mask'][:, :4].min() == 1
+    # Without a cache (the default) the file is read again.
+    assert LoadReIDImage()(dict(image_with_mask))['img'].max() == 0
+    # Past the budget, images are decoded every time.
+    other = tmp_path / 'b.png'
+    cv2.imwrite(str(other), np.full((16, 8, 3), 7, np.uint8))
+    tiny = LoadReIDImage(cache_mb=1e-6)  # 1 byte: the first image fills it
+    tiny(dict(img_path=image_with_mask['img_path']))
+    tiny(dict(img_path=str(other)))
+    cv2.imwrite(str(other), np.full((16, 8, 3), 9, np.uint8))
+    assert tiny(dict(img_path=str(other)))['img'].max() == 9
+    with pytest.raises(ValueError, match='cache_mb'):
+        LoadReIDImage(cache_mb=-1)
+
+
+@pytest.mark.parametrize('padding', [0, 1, 3, 9, 20])
+@pytest.mark.parametrize('mode', ['constant', 'edge'])
+def test_pad_random_crop_is_a_crop_of_the_padded_image(padding, mode):
+    rng = np.random.default_rng(padding)
+    img = rng.integers(0, 255, (12, 6, 3), dtype=np.uint8)
+    mask = rng.random((12, 6)).astype(np.float32)
+    transform = PadRandomCrop(padding=padding, padding_mode=mode)
+    np_mode = 'constant' if mode == 'constant' else 'edge'
+    for seed in range(8):
+        np.random.seed(seed)
+        out = transform(dict(img=img.copy(), mask=mask.copy()))
+        np.random.seed(seed)
+        top = np.random.randint(0, 2 * padding + 1)
+        left = np.random.randint(0, 2 * padding + 1)
+        p = ((padding, padding), (padding, padding))
+        want = np.pad(img, p + ((0, 0), ), mode=np_mode)[top:top + 12,
+                                                          left:left + 6]
+        np.testing.assert_array_equal(out['img'], want)
+        np.testing.assert_array_equal(
+            out['mask'], np.pad(mask, p, mode=np_mode)[top:top + 12,
+                                                       left:left + 6])

@@ -104,7 +104,9 @@ def test_config_is_a_crgan_pipeline(path):
             loader = stage.train_dataloader
             assert loader['sampler']['type'] == 'TwoDomainSampler'
             pipeline = loader['dataset']['datasets'][0]['pipeline']
-            assert pipeline[0] == dict(type='LoadReIDImage', with_mask=True)
+            load = dict(pipeline[0])
+            assert load.pop('cache_mb') == cfg.image_cache_mb
+            assert load == dict(type='LoadReIDImage', with_mask=True)
             # Random flip is the only augmentation (Supp. 6.1).
             assert [t['type'] for t in pipeline] == [
                 'LoadReIDImage', 'ReIDResize', 'ReIDRandomFlip',

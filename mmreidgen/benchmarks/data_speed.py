@@ -1,0 +1,129 @@
+"""Data loading share of a training, before and after issue 13's changes.
+
+Trains the same config (by default ``baseline_r18w16_synthduke.py``, the
+oracle of ``make demo``) for ``iters`` iterations once per loading setting,
+in one process, with the same seed:
+
+1. mmengine's plain ``Runner`` with 2 persistent workers and no image cache
+   (the small configs before 2026-12-01): its ``IterBasedTrainLoop``
+   sleeps 2 s at every restart of the dataloader (each pass over the data);
+2. :class:`~mmreidgen.engine.runner.ReIDRunner` (no pause), same loader;
+3. ``ReIDRunner`` loading in the main process, no cache;
+4. ``ReIDRunner`` loading in the main process from decoded images kept in
+   memory (``LoadReIDImage(cache_mb)``): the small configs' setting now.
+
+For each, :func:`report` gives ``data_time`` (what ``IterTimerHook``
+logs: the wait for the next batch plus the hooks that run between
+iterations) as a share of the summed iteration times, the mean iteration
+and ``data_time``, the loop time (the sum of the iteration times), the
+wall time of ``runner.train()`` (which also builds the dataloader and
+initialises the model) and the last loss. Settings 1 and 2 see the same
+batches, as do 3 and 4 (the cache changes no pixel), so their losses
+agree; workers draw other augmentations than the main process. Validation
+and all checkpoints but the last are off.
+"""
+import argparse
+import gc
+import os
+import os.path as osp
+import tempfile
+import time
+from typing import Iterator
+
+import numpy as np
+import torch
+from mmengine.runner import Runner
+
+from mmreidgen.apis import load_config
+from mmreidgen.engine.runner import ReIDRunner
+from mmreidgen.utils import register_all_modules
+
+CONFIG = 'configs/baseline/baseline_r18w16_synthduke.py'
+
+
+#: (label, runner, loader workers, image cache MiB) of each setting.
+SETTINGS = (
+    ('Runner, 2 workers', Runner, 2, 0),
+    ('ReIDRunner, 2 workers', ReIDRunner, 2, 0),
+    ('ReIDRunner, no workers', ReIDRunner, 0, 0),
+    ('ReIDRunner, no workers, image cache', ReIDRunner, 0, 256),
+)
+
+
+def build_cfg(args: argparse.Namespace, work_dir: str, num_workers: int = 0,
+              cache_mb: float = 0):
+    """The config of ``args.config`` on ``args.data_root`` for
+    ``args.iters`` iterations with ``num_workers`` (persistent) workers and
+    ``cache_mb`` of decoded images, without validation."""
+    options = {'data_root': args.data_root,
+               'train_cfg.max_iters': args.iters,
+               'default_hooks.logger.interval': 50,
+               'num_workers': num_workers, 'image_cache_mb': cache_mb,
+               'train_dataloader.persistent_workers': num_workers > 0}
+    cfg = load_config(args.config, options, work_dir=work_dir)
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+    cfg.train_cfg.pop('val_interval', None)
+    return cfg
+
+
+def measure(label: str, runner_cls, num_workers: int, cache_mb: float,
+            args: argparse.Namespace, work_dir: str) -> dict:
+    """Train with ``runner_cls`` and the loader setting; its times and last
+    loss."""
+    cfg = build_cfg(args, work_dir, num_workers, cache_mb)
+    runner = runner_cls.from_cfg(cfg)
+    start = time.perf_counter()
+    runner.train()
+    wall = time.perf_counter() - start
+    hub = runner.message_hub
+    data = np.asarray(hub.get_scalar('train/data_time').data[0])
+    step = np.asarray(hub.get_scalar('train/time').data[0])
+    loss = float(hub.get_scalar('train/loss').current())
+    # Stop the persistent workers now, outside the timed part: left to the
+    # garbage collector, their shutdown (about 10 s here) fell inside the
+    # next runner's train().
+    iterator = getattr(runner.train_loop, 'dataloader_iterator', None)
+    workers = getattr(iterator, '_iterator', None)
+    if hasattr(workers, '_shutdown_workers'):
+        workers._shutdown_workers()
+    del runner, iterator, workers
+    gc.collect()
+    return dict(name=label, wall=wall,
+                data_share=float(data.sum() / step.sum()),
+                iter_time=float(step.mean()), data_time=float(data.mean()),
+                loop=float(step.sum()), n=int(step.size), loss=loss)
+
+
+def report(args: argparse.Namespace) -> Iterator[str]:
+    """Train once per loading setting; yield the lines to print.
+
+    Args:
+        args (argparse.Namespace): ``config``, ``data_root``, ``iters`` and
+            ``work_dir`` (None: a temporary folder), as
+            ``tools/analysis_tools/benchmark_data.py`` parses them.
+
+    Yields:
+        str: The setting, a table row per loading setting and the ratios.
+    """
+    register_all_modules()
+    root = args.work_dir or tempfile.mkdtemp(prefix='benchmark_data_')
+    results = [
+        measure(*setting, args, osp.join(root, f'setting{i}'))
+        for i, setting in enumerate(SETTINGS, 1)
+    ]
+    yield (f'\n{args.config}, {args.iters} iterations, data '
+           f'{args.data_root}, torch threads {torch.get_num_threads()}, '
+           f'OMP_NUM_THREADS={os.environ.get("OMP_NUM_THREADS", "unset")}, '
+           f'{os.cpu_count()} cores, {time.strftime("%Y-%m-%d %H:%M %Z")}')
+    yield ('| loading | data_time / iteration | mean iteration | mean '
+           'data_time | loop time | wall time of train() | last loss |')
+    yield '|---|---|---|---|---|---|---|'
+    for r in results:
+        yield (f'| {r["name"]} | {100 * r["data_share"]:.1f} % | '
+               f'{1000 * r["iter_time"]:.0f} ms | '
+               f'{1000 * r["data_time"]:.1f} ms | {r["loop"]:.1f} s | '
+               f'{r["wall"]:.1f} s | {r["loss"]:.4f} |')
+    first, last = results[0], results[-1]
+    yield (f'{last["name"]} / {first["name"]}: wall time of train() '
+           f'{last["wall"] / first["wall"]:.2f}, loop time '
+           f'{last["loop"] / first["loop"]:.2f}')

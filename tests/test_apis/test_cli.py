@@ -1,0 +1,41 @@
+"""mmreidgen.apis.cli: the argument groups and output helpers tools share."""
+import argparse
+import os
+
+import torch
+
+from mmreidgen.apis import cli
+
+
+def test_tool_parser_and_runner_arguments(monkeypatch):
+    parser = cli.tool_parser('d', checkpoint='ckpt', device=True)
+    cli.add_runner_arguments(parser, 'logs')
+    monkeypatch.delenv('LOCAL_RANK', raising=False)
+    args = cli.parse_runner_args(parser, [
+        'c.py', 'm.pth', '--cfg-options', 'a.b=1',
+        'optim_wrapper.clip_grad=dict(max_norm=10)', '--local-rank', '3',
+        '--channels-last'])
+    assert (args.config, args.checkpoint, args.device) == ('c.py', 'm.pth',
+                                                           'cpu')
+    assert args.cfg_options == {'a.b': 1,
+                                'optim_wrapper.clip_grad': {'max_norm': 10}}
+    assert args.channels_last and args.launcher == 'none'
+    assert args.work_dir is None
+    assert os.environ['LOCAL_RANK'] == '3'
+    # torchrun's variable wins over the flag.
+    monkeypatch.setenv('LOCAL_RANK', '1')
+    cli.parse_runner_args(parser, ['c.py', 'm.pth', '--local_rank', '0'])
+    assert os.environ['LOCAL_RANK'] == '1'
+
+
+def test_device_argument():
+    parser = argparse.ArgumentParser()
+    cli.add_device_argument(parser, 'auto')
+    expected = 'cuda' if torch.cuda.is_available() else 'cpu'
+    assert parser.parse_args([]).device == expected
+    assert parser.parse_args(['--device', 'cuda:1']).device == 'cuda:1'
+
+
+def test_print_lines(capsys):
+    cli.print_lines(iter(['a', '\nb']))
+    assert capsys.readouterr().out == 'a\n\nb\n'
