@@ -3,22 +3,20 @@ import json
 import numpy as np
 import pytest
 
-from mmreidgen.datasets.synthetic import (
-    DOMAINS,
-    camera_summary,
-    render_image,
-    sample_camera,
-    sample_identity,
-)
+from mmreidgen.datasets.synthetic import DOMAINS
 from mmreidgen.datasets.synthetic.camera import (
     box_iou_with_tight,
+    camera_summary,
     camera_summary_v2,
+    render_image,
     render_image_v2,
+    sample_camera,
     sample_cameras_v2,
     sample_placement,
     sample_tracklet,
 )
 from mmreidgen.datasets.synthetic.common import CH, CW, OUT_H, OUT_W
+from mmreidgen.datasets.synthetic.person import sample_identity
 from mmreidgen.datasets.synthetic.styles import REALISM_V2
 
 

@@ -4,13 +4,17 @@ import cv2
 import numpy as np
 import pytest
 
-from mmreidgen.datasets.synthetic import DOMAINS, draw_person, sample_identity
+from mmreidgen.datasets.synthetic import DOMAINS
 from mmreidgen.datasets.synthetic.parser_mask import (
     mask_iou,
     parser_like_mask,
     signed_distance,
 )
-from mmreidgen.datasets.synthetic.person import PART_GROUPS
+from mmreidgen.datasets.synthetic.person import (
+    PART_GROUPS,
+    draw_person,
+    sample_identity,
+)
 from mmreidgen.datasets.synthetic.styles import REALISM_V2
 
 EXACT_ONLY = dataclasses.replace(

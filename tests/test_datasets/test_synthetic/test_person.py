@@ -1,12 +1,9 @@
 import numpy as np
 import pytest
 
-from mmreidgen.datasets.synthetic import (
-    DOMAINS,
-    VIEWS,
-    draw_person,
-    sample_identity,
-)
+from mmreidgen.datasets.synthetic import DOMAINS
+from mmreidgen.datasets.synthetic.common import VIEWS
+from mmreidgen.datasets.synthetic.person import draw_person, sample_identity
 
 SENTINEL = (1, 2, 3)  # a BGR value no drawn colour takes
 

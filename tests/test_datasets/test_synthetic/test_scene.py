@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from mmreidgen.datasets.synthetic import DOMAINS, render_scene
+from mmreidgen.datasets.synthetic import DOMAINS
 from mmreidgen.datasets.synthetic.common import SCENE_H, SCENE_W
+from mmreidgen.datasets.synthetic.scene import render_scene
 
 KINDS = sorted({k for style in DOMAINS.values() for k in style.scenes})
 

@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 
 from mmreidgen.datasets import Market1501
-from mmreidgen.datasets.synthetic import SUBSET_DIRS, MarketWriter, write_stats
+from mmreidgen.datasets.synthetic.writer import (
+    SUBSET_DIRS,
+    MarketWriter,
+    write_stats,
+)
 
 
 def _box(value):
