@@ -50,7 +50,7 @@ demo: $(STAMP)
 	$(PY) tools/demo.py --work-dir work_dirs/demo
 
 clean-demo:
-	rm -rf work_dirs/demo data/synthreid
+	rm -rf work_dirs/demo data/synthreid data/synthreid_v2
 
 # A proof grid (mmreidgen/proofs/grids.py), resumable:
 #   make proofs PROOF=domain_gap_v2 SEEDS="0 1 2"
