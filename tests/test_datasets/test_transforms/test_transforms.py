@@ -143,3 +143,14 @@ def test_pad_random_crop_is_a_crop_of_the_padded_image(padding, mode):
         np.testing.assert_array_equal(
             out['mask'], np.pad(mask, p, mode=np_mode)[top:top + 12,
                                                        left:left + 6])
+
+
+@pytest.mark.parametrize('shape', [(6, 4, 3), (6, 4), (6, 4, 1), (5, 3, 4)])
+@pytest.mark.parametrize('dtype', [np.uint8, np.float32])
+def test_flip_mirrors_every_layout(shape, dtype):
+    array = np.random.default_rng(0).random(shape).astype(dtype) * 200
+    out = ReIDRandomFlip(prob=1.0)(dict(img=array.copy(),
+                                        mask=array.copy()))
+    for key in ('img', 'mask'):
+        assert out[key].shape == shape and out[key].flags.c_contiguous
+        np.testing.assert_array_equal(out[key], array[:, ::-1])
