@@ -30,7 +30,7 @@ import torch
 from mmengine.dataset import Compose
 
 from mmreidgen.apis import crgan_render, init_model, load_config
-from mmreidgen.apis.cli import ConfigOptionAction, run_tool
+from mmreidgen.apis.cli import add_cfg_options, add_device_argument, run_tool
 from mmreidgen.datasets.person_masks import GrabCutMasker, mask_path_for
 from mmreidgen.registry import TRANSFORMS
 from mmreidgen.utils import register_all_modules
@@ -55,10 +55,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='G (default) or cut-and-paste')
     parser.add_argument('--scale', type=int, default=2,
                         help='integer up-scaling of the PNG (default 2)')
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=ConfigOptionAction,
-        help='override config entries')
+    add_device_argument(parser)
+    add_cfg_options(parser)
     return parser.parse_args(argv)
 
 

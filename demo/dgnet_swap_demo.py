@@ -27,7 +27,7 @@ import numpy as np
 from mmengine.dataset import Compose, pseudo_collate
 
 from mmreidgen.apis import dgnet_swap, init_model, load_config
-from mmreidgen.apis.cli import ConfigOptionAction, run_tool
+from mmreidgen.apis.cli import add_cfg_options, add_device_argument, run_tool
 from mmreidgen.apis.feature_extraction import test_pipeline_of
 from mmreidgen.utils import register_all_modules
 
@@ -43,10 +43,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='output PNG (default dgnet_swap_demo.png)')
     parser.add_argument('--scale', type=int, default=2,
                         help='integer up-scaling of the PNG (default 2)')
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=ConfigOptionAction,
-        help='override config entries')
+    add_device_argument(parser)
+    add_cfg_options(parser)
     return parser.parse_args(argv)
 
 

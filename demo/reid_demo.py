@@ -36,7 +36,7 @@ from mmreidgen.apis import (
     list_images,
     load_config,
 )
-from mmreidgen.apis.cli import ConfigOptionAction, run_tool
+from mmreidgen.apis.cli import add_cfg_options, add_device_argument, run_tool
 from mmreidgen.apis.feature_extraction import test_pipeline_of
 from mmreidgen.utils import register_all_modules
 from mmreidgen.visualization import ReIDVisualizer
@@ -61,10 +61,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help="default: the config's test_evaluator.metric")
     parser.add_argument('--tile-size', type=int, nargs=2, default=(128, 64),
                         metavar=('H', 'W'), help='size of each image tile')
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=ConfigOptionAction,
-        help='override config entries')
+    add_device_argument(parser)
+    add_cfg_options(parser)
     # QUERY... and CONFIG CHECKPOINT may sit on both sides of --gallery.
     return parser.parse_intermixed_args(argv)
 

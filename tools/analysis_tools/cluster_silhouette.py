@@ -22,7 +22,7 @@ from mmengine.dataset import pseudo_collate
 from torch.utils.data import DataLoader
 
 from mmreidgen.apis import ReIDFeatureExtractor, init_model, load_config
-from mmreidgen.apis.cli import ConfigOptionAction, run_tool
+from mmreidgen.apis.cli import add_cfg_options, run_tool
 from mmreidgen.apis.feature_extraction import test_pipeline_of
 from mmreidgen.evaluation.functional.clustering import (
     format_silhouette_table,
@@ -53,10 +53,7 @@ def parse_args():
     parser.add_argument('--batch-size', type=int, default=128)
     parser.add_argument(
         '--save-features', help='write the extracted features (.npy)')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=ConfigOptionAction,
-        help='override config entries, e.g. '
-        'train_dataloader.dataset.data_root=data/dukemtmc-reid')
+    add_cfg_options(parser)
     args = parser.parse_args()
     if args.features is None and (args.config is None
                                   or args.checkpoint is None):
