@@ -60,3 +60,14 @@ def test_data_speed_config(tmp_path):
     own = load_config(CONFIG)
     assert data_speed.SETTINGS[-1][2:] == (
         own.train_dataloader.num_workers, own.image_cache_mb)
+
+
+def test_transform_costs_time_every_step(synth_root, tmp_path):
+    args = argparse.Namespace(config=CONFIG, iters=2, data_root=osp.join(
+        synth_root, 'synthmarket'))
+    costs = data_speed.transform_costs(
+        data_speed.build_cfg(args, str(tmp_path), 0, 16), 20)
+    assert list(costs) == [
+        'get_data_info', 'LoadReIDImage', 'ReIDResize', 'ReIDRandomFlip',
+        'PadRandomCrop', 'RandomErasing', 'PackReIDInputs']
+    assert all(v > 0 for v in costs.values())

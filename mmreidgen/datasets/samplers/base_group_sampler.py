@@ -38,7 +38,7 @@ class BaseGroupSampler(Sampler):
     def _rank_groups(self) -> List[List[int]]:
         # mmengine's hooks ask len(dataloader) at every iteration; the
         # groups of an epoch depend only on the seed and the epoch, so they
-        # are built once per epoch (building them takes about 1 ms).
+        # are built once per epoch.
         if self._epoch_groups is None or self._epoch_groups[0] != self.epoch:
             self._epoch_groups = (self.epoch, self._build_rank_groups())
         return self._epoch_groups[1]

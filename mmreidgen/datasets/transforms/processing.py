@@ -47,9 +47,9 @@ class ReIDResize(BaseTransform):
 
 
 def _mirror(array: np.ndarray) -> np.ndarray:
-    """``array[:, ::-1]`` as a new contiguous array (OpenCV's flip: 8x
-    faster than copying the reversed view; it drops a trailing channel of
-    size 1, which the reshape puts back)."""
+    """``array[:, ::-1]`` as a new contiguous array (OpenCV's flip, faster
+    than copying the reversed view; it drops a trailing channel of size 1,
+    which the reshape puts back)."""
     return cv2.flip(array, 1).reshape(array.shape)
 
 
@@ -103,7 +103,7 @@ class PadRandomCrop(BaseTransform):
             return np.pad(array, pads, mode='edge')[top:top + h,
                                                     left:left + w]
         # Zero padding: copy the part of the image that the window covers
-        # into zeros, without building the padded array (5x faster).
+        # into zeros, without building the padded array.
         out = np.zeros_like(array)
         dy, dx = top - p, left - p
         y0, y1 = max(0, dy), min(h, h + dy)
