@@ -30,6 +30,7 @@ from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapperDict, build_optim_wrapper
 
 from mmreidgen.apis import load_config
+from mmreidgen.engine.optimizers import with_default_constructor
 from mmreidgen.models.algorithms import set_requires_grad
 from mmreidgen.registry import MODELS
 from mmreidgen.structures import ReIDDataSample
@@ -120,7 +121,9 @@ def build_optim_wrappers(model, cfg: Config, amp: bool = False,
         cfg.optim_wrapper.to_dict())))
     if amp:
         enable_amp(optim_cfg, amp_dtype)
-    return build_optim_wrapper(model, optim_cfg.optim_wrapper)
+    # The constructor ReIDRunner builds by default.
+    return build_optim_wrapper(
+        model, with_default_constructor(optim_cfg.optim_wrapper))
 
 
 def start_iteration_info() -> None:

@@ -24,6 +24,8 @@ Schedules in epochs and fractions
     ends in ``_ratio`` (``milestones_ratio``, ``end_ratio``,
     ``interval_ratio``, ``ramps_ratio``, ...) is replaced by the key without
     the suffix, each number multiplied by ``max_iters`` and rounded down.
+    mmengine's own ``eta_min_ratio`` (of the cosine schedulers: a fraction
+    of the learning rate) is left to mmengine.
     A schedule then follows its stage's length when only the length is
     changed.
 
@@ -166,15 +168,29 @@ def _scale(value: Any, total: int, key: str) -> Any:
     raise ConfigError(f'{key} must hold numbers, got {value!r}')
 
 
+#: Arguments of mmengine components that end in ``_ratio`` but are not
+#: fractions of the run (``eta_min_ratio``: of the learning rate).
+_MMENGINE_RATIOS = frozenset({'eta_min_ratio'})
+
+
+def _is_fraction(key: Any) -> bool:
+    """Whether ``key`` (a name, or the last part of a dotted key) is one of
+    this module's fractions of ``max_iters``."""
+    if not isinstance(key, str):
+        return False
+    name = key.rpartition('.')[2]
+    return name.endswith('_ratio') and name not in _MMENGINE_RATIOS
+
+
 def _apply_ratios(node: Any, total: int, where: str) -> Any:
     if isinstance(node, dict):
         out = {}
         for key, value in node.items():
-            if isinstance(key, str) and key.endswith('_ratio'):
+            if _is_fraction(key):
                 continue
             out[key] = _apply_ratios(value, total, f'{where}.{key}')
         for key, value in node.items():
-            if isinstance(key, str) and key.endswith('_ratio'):
+            if _is_fraction(key):
                 out[key[:-len('_ratio')]] = _scale(value, total,
                                                    f'{where}.{key}')
         return out
@@ -226,7 +242,7 @@ def resolve_schedule(cfg: dict) -> dict:
             'IterBasedTrainLoop.')
     total = train_cfg.get('max_iters')
     has_ratio = any(
-        '_ratio' in key for section in _RATIO_SECTIONS
+        _is_fraction(key) for section in _RATIO_SECTIONS
         for key in _known_keys(cfg.get(section)))
     if not has_ratio:
         return cfg
@@ -244,8 +260,7 @@ def _drop_ratios(node: Any) -> Any:
     if isinstance(node, dict):
         return {
             k: _drop_ratios(v)
-            for k, v in node.items()
-            if not (isinstance(k, str) and k.endswith('_ratio'))
+            for k, v in node.items() if not _is_fraction(k)
         }
     if isinstance(node, list):
         return [_drop_ratios(v) for v in node]
@@ -448,7 +463,7 @@ def check_cfg_options(cfg: Config, options: Dict[str, Any]) -> None:
     known = set(_known_keys(plain))
     # ``x`` overrides a fraction ``x_ratio`` (and max_iters overrides
     # max_epochs): both are valid keys.
-    known |= {k[:-len('_ratio')] for k in known if k.endswith('_ratio')}
+    known |= {k[:-len('_ratio')] for k in known if _is_fraction(k)}
     known |= {k[:-len('max_epochs')] + 'max_iters' for k in known
               if k.endswith('.max_epochs')}
     refs = {ref.split('.')[0] for ref in _REF.findall(repr(plain))}
@@ -588,7 +603,8 @@ def _drop_shadowed_ratios(cfg: Config, options: Dict[str, Any]) -> None:
                 and int(part) < len(node) else None)
             if node is None:
                 break
-        if isinstance(node, dict) and f'{leaf}_ratio' in node:
+        if isinstance(node, dict) and f'{leaf}_ratio' in node and \
+                _is_fraction(f'{leaf}_ratio'):
             node.pop(f'{leaf}_ratio')
         if isinstance(node, dict) and leaf == 'max_iters':
             node.pop('max_epochs', None)

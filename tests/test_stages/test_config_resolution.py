@@ -242,6 +242,24 @@ def test_schedule_rules():
     )) == dict(default_hooks=dict(checkpoint=dict(interval=3)))
 
 
+def test_mmengines_eta_min_ratio_is_not_a_fraction_of_the_run():
+    """The cosine schedulers' eta_min_ratio is a fraction of the learning
+    rate: it reaches mmengine as written, in a training stage and in a
+    test stage, and alone it does not need max_iters."""
+    cosine = dict(type='CosineAnnealingLR', T_max=8, eta_min_ratio=0.1,
+                  end_ratio=0.5)
+    cfg = resolve_schedule(dict(train_cfg=dict(max_iters=100),
+                                param_scheduler=[dict(cosine)]))
+    assert cfg['param_scheduler'] == [dict(
+        type='CosineAnnealingLR', T_max=8, eta_min_ratio=0.1, end=50)]
+    alone = dict(type='CosineAnnealingLR', T_max=8, eta_min_ratio=0.1)
+    assert resolve_schedule(dict(
+        train_cfg=dict(type='EpochBasedTrainLoop', max_epochs=3),
+        param_scheduler=[dict(alone)]))['param_scheduler'] == [alone]
+    assert resolve_schedule(dict(param_scheduler=[dict(cosine)])) == dict(
+        param_scheduler=[alone])
+
+
 # ------------------------------------------------------------------ stages
 
 

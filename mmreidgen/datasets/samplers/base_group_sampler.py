@@ -40,7 +40,9 @@ class BaseGroupSampler(Sampler):
         # groups of an epoch depend only on the seed and the epoch, so they
         # are built once per epoch.
         if self._epoch_groups is None or self._epoch_groups[0] != self.epoch:
-            self._epoch_groups = (self.epoch, self._build_rank_groups())
+            groups = self._build_rank_groups()
+            self._epoch_groups = (self.epoch, groups,
+                                  sum(len(g) for g in groups))
         return self._epoch_groups[1]
 
     def _build_rank_groups(self) -> List[List[int]]:
@@ -61,8 +63,8 @@ class BaseGroupSampler(Sampler):
         return iter([int(i) for group in groups for i in group])
 
     def __len__(self) -> int:
-        groups = self._rank_groups()
-        return sum(len(g) for g in groups)
+        self._rank_groups()
+        return self._epoch_groups[2]
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch

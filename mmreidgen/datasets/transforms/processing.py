@@ -150,6 +150,9 @@ class RandomErasing(BaseTransform):
         self.max_area = max_area
         self.min_aspect = min_aspect
         self.fill = fill
+        # Drawn from at every attempt: computed once.
+        self._log_aspect = (np.log(min_aspect), -np.log(min_aspect))
+        self._fills = {}
 
     def transform(self, results: dict) -> dict:
         if np.random.rand() >= self.prob:
@@ -158,9 +161,7 @@ class RandomErasing(BaseTransform):
         h, w = img.shape[:2]
         for _ in range(100):
             area = np.random.uniform(self.min_area, self.max_area) * h * w
-            aspect = np.exp(
-                np.random.uniform(
-                    np.log(self.min_aspect), -np.log(self.min_aspect)))
+            aspect = np.exp(np.random.uniform(*self._log_aspect))
             eh = int(round(np.sqrt(area * aspect)))
             ew = int(round(np.sqrt(area / aspect)))
             if 0 < eh < h and 0 < ew < w:
@@ -171,8 +172,15 @@ class RandomErasing(BaseTransform):
                     img[top:top + eh, left:left + ew] = np.random.randint(
                         0, 256, (eh, ew, img.shape[2]), dtype=np.uint8)
                 else:
-                    img[top:top + eh, left:left + ew] = np.asarray(
-                        self.fill, dtype=np.float32).astype(img.dtype)
+                    img[top:top + eh, left:left + ew] = self._fill(img.dtype)
                 results['img'] = img
                 break
         return results
+
+    def _fill(self, dtype: np.dtype) -> np.ndarray:
+        """``fill`` as an array of ``dtype`` (through float32, as given)."""
+        fill = self._fills.get(dtype)
+        if fill is None:
+            fill = self._fills[dtype] = np.asarray(
+                self.fill, dtype=np.float32).astype(dtype)
+        return fill

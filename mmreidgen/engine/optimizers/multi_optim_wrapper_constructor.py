@@ -3,9 +3,11 @@ from typing import Optional
 
 import torch.nn as nn
 from mmengine.model import is_model_wrapper
-from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
+from mmengine.optim import OptimWrapperDict
 
 from mmreidgen.registry import OPTIM_WRAPPER_CONSTRUCTORS
+
+from .reid_optim_wrapper_constructor import ReIDOptimWrapperConstructor
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
@@ -15,7 +17,8 @@ class MultiOptimWrapperConstructor:
     For GANs and multi-part models: every key of the config names a
     sub-module of the model and holds an ordinary optim wrapper config
     (``optimizer``, optional ``type``, ``paramwise_cfg``, ...), built with
-    mmengine's ``DefaultOptimWrapperConstructor`` on that sub-module::
+    :class:`ReIDOptimWrapperConstructor` (mmengine's default constructor,
+    equal parameter groups merged) on that sub-module::
 
         optim_wrapper = dict(
             constructor='MultiOptimWrapperConstructor',
@@ -48,7 +51,7 @@ class MultiOptimWrapperConstructor:
             cfg = dict(cfg)
             cfg.setdefault('type', 'OptimWrapper')
             paramwise = cfg.pop('paramwise_cfg', None)
-            self.constructors[name] = DefaultOptimWrapperConstructor(
+            self.constructors[name] = ReIDOptimWrapperConstructor(
                 cfg, paramwise)
 
     def __call__(self, model: nn.Module) -> OptimWrapperDict:

@@ -13,6 +13,11 @@ deadlock" while worker processes exit. On the synthetic benchmark (about
 workers, or with persistent ones, no process exits, so
 :class:`ReIDRunner` restarts the same way (same ``set_epoch``, same new
 iterator, hence the same batches and random numbers) without the sleep.
+
+An ``optim_wrapper`` that names no ``constructor`` is built with
+:class:`~mmreidgen.engine.optimizers.ReIDOptimWrapperConstructor`:
+mmengine's default, with equal parameter groups merged (the same updates,
+a faster step).
 """
 import copy
 import itertools
@@ -23,6 +28,10 @@ from mmengine.logging import print_log
 from mmengine.runner import IterBasedTrainLoop, Runner
 from mmengine.runner.loops import _InfiniteDataloaderIterator
 
+from mmreidgen.engine.optimizers import (
+    regroup_scheduler_states,
+    with_default_constructor,
+)
 from mmreidgen.registry import RUNNERS
 
 _RUN_NUMBERS = itertools.count(1)
@@ -91,6 +100,17 @@ class ReIDRunner(Runner):
             loop.dataloader_iterator = _RestartWithoutSleep(
                 loop.dataloader_iterator)
         return loop
+
+    def build_optim_wrapper(self, optim_wrapper):
+        """mmengine's, with ``ReIDOptimWrapperConstructor`` by default."""
+        return super().build_optim_wrapper(
+            with_default_constructor(optim_wrapper))
+
+    def resume(self, filename: str, *args, **kwargs) -> None:
+        """mmengine's; the schedulers of a checkpoint written with one
+        parameter group per parameter get their groups merged too."""
+        super().resume(filename, *args, **kwargs)
+        regroup_scheduler_states(self.param_schedulers)
 
     @staticmethod
     def build_dataloader(dataloader, seed=None, diff_rank_seed=False):

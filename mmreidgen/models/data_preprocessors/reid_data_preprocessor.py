@@ -3,6 +3,7 @@ from typing import List, Optional, Sequence
 
 import torch
 from mmengine.model import ImgDataPreprocessor
+from mmengine.structures import BaseDataElement
 
 from mmreidgen.registry import MODELS
 
@@ -32,7 +33,34 @@ class ReIDDataPreprocessor(ImgDataPreprocessor):
             mean=mean, std=std, bgr_to_rgb=bgr_to_rgb, **kwargs)
         self.channels_last = channels_last
 
+    def cast_data(self, data):
+        """mmengine's, without copying a data sample that is already on
+        the device.
+
+        mmengine's ``cast_data`` returns a new data sample (with a deep
+        copy of its metainfo) for every sample of every batch, even on the
+        CPU where nothing moves: half of this preprocessor's time at batch
+        32. A sample whose tensors are all on the device is passed on as it
+        is; any other (or one holding nested data elements) is moved the
+        mmengine way.
+        """
+        if isinstance(data, BaseDataElement) and all(
+                isinstance(v, torch.Tensor) and v.device == self.device
+                or not isinstance(v, (torch.Tensor, BaseDataElement))
+                for v in data.values()):
+            return data
+        return super().cast_data(data)
+
     def forward(self, data: dict, training: bool = False) -> dict:
+        inputs = data.get('inputs') if isinstance(data, dict) else None
+        if isinstance(inputs, (list, tuple)) and len(inputs) > 1 and all(
+                isinstance(t, torch.Tensor) and t.shape == inputs[0].shape
+                and t.dtype == inputs[0].dtype for t in inputs):
+            # Images of one size: stack them first, so that the colour
+            # conversion and normalisation run once on the batch (and move
+            # to the device in one copy) instead of once per image. The
+            # arithmetic is the same element by element, so are the values.
+            data = dict(data, inputs=torch.stack(list(inputs)))
         data = super().forward(data, training)
         if self.channels_last and data['inputs'].dim() == 4:
             data['inputs'] = data['inputs'].contiguous(

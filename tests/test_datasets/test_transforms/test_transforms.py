@@ -94,6 +94,43 @@ def test_pack_inputs(image_with_mask):
     assert sample.mask.shape == (1, 16, 8)
 
 
+@pytest.mark.parametrize('pid', [3, -1, np.int64(7), np.int32(5), True])
+def test_pack_label_is_torch_tensor_of_the_pid(pid):
+    """The label is the 0-dim tensor torch.tensor(pid) gives: same value
+    and dtype (int64 for a Python int), its own memory."""
+    img = np.zeros((4, 2, 3), np.uint8)
+    label = PackReIDInputs()(dict(img=img, pid=pid))['data_samples'].gt_label
+    expected = torch.tensor(pid)
+    assert label.dim() == 0 and label.dtype == expected.dtype
+    assert label.item() == expected.item()
+    other = PackReIDInputs()(dict(img=img, pid=pid))['data_samples'].gt_label
+    other.fill_(0)
+    assert label.item() == expected.item()
+
+
+def test_random_erasing_draws_as_before():
+    """The precomputed log-aspect bounds and fill give the rectangle and
+    pixels of the formula written out (same draws, same order)."""
+    img = np.full((32, 16, 3), 200, np.uint8)
+    np.random.seed(3)
+    out = RandomErasing(prob=1.0, min_aspect=0.3)(dict(img=img.copy()))['img']
+    np.random.seed(3)
+    assert np.random.rand() < 1.0
+    while True:
+        area = np.random.uniform(0.02, 0.4) * 32 * 16
+        aspect = np.exp(np.random.uniform(np.log(0.3), -np.log(0.3)))
+        eh = int(round(np.sqrt(area * aspect)))
+        ew = int(round(np.sqrt(area / aspect)))
+        if 0 < eh < 32 and 0 < ew < 16:
+            top = np.random.randint(0, 32 - eh + 1)
+            left = np.random.randint(0, 16 - ew + 1)
+            break
+    expected = img.copy()
+    expected[top:top + eh, left:left + ew] = np.asarray(
+        (103.53, 116.28, 123.675), np.float32).astype(np.uint8)
+    np.testing.assert_array_equal(out, expected)
+
+
 def test_decoded_image_cache_serves_copies_within_budget(image_with_mask,
                                                         tmp_path):
     load = LoadReIDImage(with_mask=True, cache_mb=1)
