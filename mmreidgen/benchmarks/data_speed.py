@@ -10,7 +10,12 @@ in one process, with the same seed:
 2. :class:`~mmreidgen.engine.runner.ReIDRunner` (no pause), same loader;
 3. ``ReIDRunner`` loading in the main process, no cache;
 4. ``ReIDRunner`` loading in the main process from decoded images kept in
-   memory (``LoadReIDImage(cache_mb)``): the small configs' setting now.
+   memory (``LoadReIDImage(cache_mb)``), with mmengine's optimizer
+   constructor (one parameter group per parameter, as before 2026-12-01);
+5. the same with ``ReIDRunner``'s default constructor, equal groups
+   merged (:class:`~mmreidgen.engine.optimizers.ReIDOptimWrapperConstructor`):
+   the small configs' setting now. Settings 2 and 3 merge too; setting 1
+   does not (mmengine's ``Runner``).
 
 For each, :func:`report` gives ``data_time`` (what ``IterTimerHook``
 logs: the wait for the next batch plus the hooks that run between
@@ -21,8 +26,9 @@ initialises the model), the last loss and how much of ``data_time`` is
 ``next()`` of the loop's batch iterator (the rest is mmengine's work
 between iterations); then the cost of each transform per sample, without
 and with the image cache. Settings 1 and 2 see the same
-batches, as do 3 and 4 (the cache changes no pixel), so their losses
-agree; workers draw other augmentations than the main process. Validation
+batches, as do 3, 4 and 5 (the cache changes no pixel, the merged groups
+no update), so their losses agree; workers draw other augmentations than
+the main process. Validation
 and all checkpoints but the last are off.
 """
 import argparse
@@ -31,7 +37,7 @@ import os
 import os.path as osp
 import tempfile
 import time
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator, List, Optional
 
 import numpy as np
 import torch
@@ -46,25 +52,31 @@ from mmreidgen.utils import register_all_modules
 CONFIG = 'configs/baseline/baseline_r18w16_synthduke.py'
 
 
-#: (label, runner, loader workers, image cache MiB) of each setting.
+#: (label, runner, loader workers, image cache MiB, optimizer constructor
+#: or None for the runner's default) of each setting.
 SETTINGS = (
-    ('Runner, 2 workers', Runner, 2, 0),
-    ('ReIDRunner, 2 workers', ReIDRunner, 2, 0),
-    ('ReIDRunner, no workers', ReIDRunner, 0, 0),
-    ('ReIDRunner, no workers, image cache', ReIDRunner, 0, 256),
+    ('Runner, 2 workers', Runner, 2, 0, None),
+    ('ReIDRunner, 2 workers', ReIDRunner, 2, 0, None),
+    ('ReIDRunner, no workers', ReIDRunner, 0, 0, None),
+    ('ReIDRunner, no workers, image cache, a group per parameter',
+     ReIDRunner, 0, 256, 'DefaultOptimWrapperConstructor'),
+    ('ReIDRunner, no workers, image cache', ReIDRunner, 0, 256, None),
 )
 
 
 def build_cfg(args: argparse.Namespace, work_dir: str, num_workers: int = 0,
-              cache_mb: float = 0):
+              cache_mb: float = 0, constructor: Optional[str] = None):
     """The config of ``args.config`` on ``args.data_root`` for
-    ``args.iters`` iterations with ``num_workers`` (persistent) workers and
-    ``cache_mb`` of decoded images, without validation."""
+    ``args.iters`` iterations with ``num_workers`` (persistent) workers,
+    ``cache_mb`` of decoded images and the optimizer ``constructor`` (None:
+    the runner's default), without validation."""
     options = {'data_root': args.data_root,
                'train_cfg.max_iters': args.iters,
                'default_hooks.logger.interval': 50,
                'num_workers': num_workers, 'image_cache_mb': cache_mb,
                'train_dataloader.persistent_workers': num_workers > 0}
+    if constructor is not None:
+        options['optim_wrapper.constructor'] = constructor
     cfg = load_config(args.config, options, work_dir=work_dir)
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     cfg.train_cfg.pop('val_interval', None)
@@ -106,10 +118,11 @@ class _TimeNextHook(Hook):
 
 
 def measure(label: str, runner_cls, num_workers: int, cache_mb: float,
-            args: argparse.Namespace, work_dir: str) -> dict:
-    """Train with ``runner_cls`` and the loader setting; its times and last
-    loss."""
-    cfg = build_cfg(args, work_dir, num_workers, cache_mb)
+            constructor: Optional[str], args: argparse.Namespace,
+            work_dir: str) -> dict:
+    """Train with ``runner_cls``, the loader setting and the optimizer
+    constructor; its times and last loss."""
+    cfg = build_cfg(args, work_dir, num_workers, cache_mb, constructor)
     runner = runner_cls.from_cfg(cfg)
     next_times: List[float] = []
     runner.register_hook(_TimeNextHook(next_times), 'VERY_LOW')
@@ -195,6 +208,10 @@ def report(args: argparse.Namespace) -> Iterator[str]:
     yield (f'{last["name"]} / {first["name"]}: wall time of train() '
            f'{last["wall"] / first["wall"]:.2f}, loop time '
            f'{last["loop"] / first["loop"]:.2f}')
+    grouped = results[-2]
+    yield (f'{last["name"]} / {grouped["name"]}: mean iteration '
+           f'{last["iter_time"] / grouped["iter_time"]:.2f}, mean data_time '
+           f'{last["data_time"] / grouped["data_time"]:.2f}')
     costs = [transform_costs(build_cfg(args, root, 0, cache), 1500)
              for cache in (0, SETTINGS[-1][3])]
     yield ('\nPer sample, in the main process, after one pass over the data '

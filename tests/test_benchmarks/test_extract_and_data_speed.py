@@ -56,10 +56,14 @@ def test_data_speed_config(tmp_path):
     assert cfg.train_dataloader.persistent_workers is True
     assert cfg.train_dataloader.dataset.pipeline[0].cache_mb == 256
     # The settings compared: the old loader first, the configs' own last.
-    assert data_speed.SETTINGS[0][1:] == (data_speed.Runner, 2, 0)
+    assert data_speed.SETTINGS[0][1:] == (data_speed.Runner, 2, 0, None)
     own = load_config(CONFIG)
     assert data_speed.SETTINGS[-1][2:] == (
-        own.train_dataloader.num_workers, own.image_cache_mb)
+        own.train_dataloader.num_workers, own.image_cache_mb, None)
+    assert 'constructor' not in own.optim_wrapper
+    cfg = data_speed.build_cfg(args, str(tmp_path / 'w'), 0, 256,
+                               'DefaultOptimWrapperConstructor')
+    assert cfg.optim_wrapper.constructor == 'DefaultOptimWrapperConstructor'
 
 
 def test_transform_costs_time_every_step(synth_root, tmp_path):

@@ -1,10 +1,11 @@
 """Data loading share of a training, before and after issue 13.
 
-Trains the same config for ``--iters`` iterations once per loading setting
+Trains the same config for ``--iters`` iterations once per setting
 (mmengine's ``Runner`` with 2 workers, ``ReIDRunner`` with 2 workers, with
-none, with none and decoded images in memory) and prints the
-``data_time`` share, loop and wall times and last loss of each; what is
-measured: :mod:`mmreidgen.benchmarks.data_speed`.
+none, with none and decoded images in memory, the same with mmengine's
+one parameter group per parameter) and prints the ``data_time`` share,
+loop and wall times and last loss of each; what is measured:
+:mod:`mmreidgen.benchmarks.data_speed`.
 
 Example::
 

@@ -8,9 +8,10 @@ loop over all of them in Python. :class:`ReIDOptimWrapperConstructor`
 merges consecutive groups whose options are equal (for the baseline, into
 two: everything but the classifier, and the classifier). Each parameter
 keeps its learning rate, weight decay and momentum, and the parameters
-keep their order, so every update is the same to the bit (tested); the
-small baseline's training step took 5 % less time here
-(``docs/en/benchmarks.md``, "Data loading").
+keep their order, so every update is the same to the bit (tested); an
+iteration of the small baseline took 4 % less time on 2 CPU cores
+(``tools/analysis_tools/benchmark_data.py``, ``docs/en/benchmarks.md``,
+"Data loading").
 
 Checkpoints written with one group per parameter (before 2026-12-01)
 still resume: the optimizer merges their groups the same way on loading,
