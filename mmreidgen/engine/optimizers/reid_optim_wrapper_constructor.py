@@ -2,8 +2,8 @@
 
 With any ``paramwise_cfg`` (every re-id config has one: the classifier
 learns 10x faster), mmengine's ``DefaultOptimWrapperConstructor`` gives
-each parameter a group of its own: 62 groups for the small ResNet-18, 161
-for ResNet-50. The optimizer's step and every LR scheduler's step then
+each parameter a group of its own: 62 groups for the small ResNet-18
+baseline. The optimizer's step and every LR scheduler's step then
 loop over all of them in Python. :class:`ReIDOptimWrapperConstructor`
 merges consecutive groups whose options are equal (for the baseline, into
 two: everything but the classifier, and the classifier). Each parameter
@@ -31,10 +31,6 @@ from mmreidgen.registry import OPTIM_WRAPPER_CONSTRUCTORS
 #: groups: (number of saved groups, index of the first saved group of each
 #: merged one), read by :func:`regroup_scheduler_states`.
 _REGROUPED = '_mmreidgen_regrouped'
-
-
-def _options(group: dict) -> dict:
-    return {k: v for k, v in group.items() if k != 'params'}
 
 
 def _same(a: dict, b: dict) -> bool:
@@ -65,7 +61,8 @@ def merge_runs(
     firsts: List[int] = []
     last = None
     for i, group in enumerate(groups):
-        options = dict(defaults or {}, **_options(group))
+        options = dict(defaults or {})
+        options.update((k, v) for k, v in group.items() if k != 'params')
         if last is not None and _same(options, last):
             merged[-1]['params'].extend(group['params'])
             continue

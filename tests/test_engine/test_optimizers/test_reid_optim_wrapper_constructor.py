@@ -165,7 +165,9 @@ def test_runner_resumes_a_checkpoint_with_one_group_per_parameter(
     old.train()
     ckpt = str(tmp_path / 'b' / 'iter_2.pth')
     saved = torch.load(ckpt, weights_only=True)
-    assert len(saved['optimizer']['param_groups']) > 2
+    # mmengine: one group per trained parameter (the BNNeck bias is
+    # frozen), the figure docs/en/config_guide.md gives.
+    assert len(saved['optimizer']['param_groups']) == 62
 
     cfg = _baseline(synth_root, tmp_path / 'c', 4)
     cfg.resume, cfg.load_from = True, ckpt
