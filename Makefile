@@ -1,38 +1,54 @@
 # Two commands for a newcomer: `make demo` and `make test`.
-# Both create .venv on first use. torch and torchvision are installed from
-# the package index with this machine's local find-links wheel directory
-# switched off: the index's torchvision needs the index's torch.
+# Both create .venv on first use, from requirements/lock.txt: every
+# package, transitive ones included, at an exact version with its hashes.
+# `make lock` regenerates the lock from the top-level requirements
+# (docs/en/get_started.md says when, and what to re-measure after).
+#
+# uv installs the lock (bootstrapped into .venv from the hashed pin of
+# requirements/uv.txt); `make UV=` installs it with pip instead. pip runs
+# with this machine's local find-links directory and pip config switched
+# off: the index's torchvision needs the index's torch.
 VENV ?= .venv
 PY := $(VENV)/bin/python
+UV ?= $(VENV)/bin/uv
 PIP_ENV := PIP_FIND_LINKS= PIP_CONFIG_FILE=/dev/null
 STAMP := $(VENV)/.installed
-REQS := requirements/runtime.txt requirements/nodeps.txt \
+LOCK := requirements/lock.txt
+LOCK_INPUTS := requirements/runtime.txt requirements/nodeps.txt \
 	requirements/tests.txt requirements/optional.txt requirements/docs.txt \
-	setup.py
+	requirements/uv.in
 
-.PHONY: venv test lint demo clean-demo docs
+.PHONY: venv lock test lint demo clean-demo docs
 
 venv: $(STAMP)
 
-# One OpenCV: mmengine and mmcv-lite ask for opencv-python, so they come
-# from nodeps.txt with --no-deps (runtime.txt lists their other
-# dependencies and opencv-python-headless). A .venv built before holds
-# both; removing one deletes files of the shared cv2 folder, hence the
-# reinstall of the headless one.
-$(STAMP): $(REQS)
+# One OpenCV: mmengine and mmcv-lite ask for opencv-python; the lock
+# excludes it (requirements/excludes.txt) and holds opencv-python-headless,
+# the same cv2 package. The lock is complete, so it is installed with
+# --no-deps: nothing is resolved at install time. `uv pip sync` also
+# removes what the lock does not list (a .venv made before it).
+$(STAMP): $(LOCK) requirements/uv.txt setup.py
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PIP_ENV) $(PY) -m pip install -q -r requirements/runtime.txt \
-		-r requirements/tests.txt -r requirements/optional.txt \
-		-r requirements/docs.txt
-	$(PIP_ENV) $(PY) -m pip install -q --no-deps -r requirements/nodeps.txt
-	if $(PY) -m pip show -q opencv-python 2>/dev/null; then \
-		$(PY) -m pip uninstall -q -y opencv-python && \
-		$(PIP_ENV) $(PY) -m pip install -q --no-deps --force-reinstall \
-			"opencv-python-headless==$$($(PY) -m pip show \
-			opencv-python-headless | sed -n 's/^Version: //p')"; \
+	if [ -n "$(UV)" ]; then \
+		$(PIP_ENV) $(PY) -m pip install -q --no-deps --require-hashes \
+			-r requirements/uv.txt && \
+		$(UV) pip sync -q --python $(PY) --require-hashes $(LOCK); \
+	else \
+		$(PIP_ENV) $(PY) -m pip install -q --no-deps --require-hashes \
+			-r $(LOCK); \
 	fi
 	$(PIP_ENV) $(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Regenerate the lock from the top-level requirements (the versions
+# already locked are kept where they still fit; `make lock
+# UPGRADE=--upgrade` takes the newest the inputs allow).
+lock: $(STAMP)
+	$(UV) pip compile -q --universal --python-version 3.11 \
+		--generate-hashes --excludes requirements/excludes.txt \
+		$(UPGRADE) $(LOCK_INPUTS) -o $(LOCK)
+	$(UV) pip compile -q --generate-hashes $(UPGRADE) \
+		requirements/uv.in -o requirements/uv.txt
 
 lint: $(STAMP)
 	$(PY) -m ruff check mmreidgen tools tests configs

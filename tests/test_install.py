@@ -21,6 +21,8 @@ import pytest
 from conftest import REPO
 from packaging.requirements import Requirement
 
+from mmreidgen.utils.environment import read_lock
+
 IGNORE = shutil.ignore_patterns('.venv', '.git', 'work_dirs', 'data',
                                 'build', 'dist', '*.egg-info', '__pycache__',
                                 '.pytest_cache', '.ruff_cache', '_build',
@@ -39,6 +41,8 @@ def pins() -> dict:
     """``name -> version`` of every ``==`` pin in requirements/*.txt."""
     pinned = {}
     for path in glob.glob(osp.join(REPO, 'requirements', '*.txt')):
+        if osp.basename(path) in ('lock.txt', 'uv.txt'):
+            continue  # generated from the others (hashes, markers)
         for req in read_requirements(osp.basename(path)):
             exact = [s for s in req.specifier if s.operator == '==']
             if exact:
@@ -104,16 +108,61 @@ def test_declared_ranges_accept_the_pinned_versions():
 
 
 def test_venv_requirements_name_one_opencv():
-    """mmengine and mmcv-lite (they ask for opencv-python) are installed
-    with --no-deps, beside opencv-python-headless."""
+    """The lock holds opencv-python-headless and not opencv-python, which
+    mmengine and mmcv-lite ask for (it would share the cv2 folder)."""
     names = [r.name.lower() for r in read_requirements('runtime.txt')]
     assert 'opencv-python-headless' in names
     assert 'opencv-python' not in names
     nodeps = [r.name.lower() for r in read_requirements('nodeps.txt')]
     assert set(nodeps) == {'mmengine', 'mmcv-lite'}
     assert not set(nodeps) & set(names)
+    excluded = [r.name.lower() for r in read_requirements('excludes.txt')]
+    assert excluded == ['opencv-python']
+    locked = read_lock(osp.join(REPO, 'requirements', 'lock.txt'))
+    assert 'opencv-python' not in locked
+    assert {'opencv-python-headless', 'mmengine', 'mmcv-lite'} <= set(locked)
+
+
+def test_lock_holds_every_pin_and_hashes():
+    """Each exact pin of the top-level files is the lock's version, and
+    every locked package has hashes (the Makefile installs with
+    --require-hashes)."""
+    locked = read_lock(osp.join(REPO, 'requirements', 'lock.txt'))
+    for name, version in pins().items():
+        if name == 'uv' or name in locked:
+            assert locked.get(name) == version, (
+                f'{name}=={version} in requirements/, {locked.get(name)} in '
+                'requirements/lock.txt: run `make lock`')
+    with open(osp.join(REPO, 'requirements', 'lock.txt'),
+              encoding='utf-8') as f:
+        blocks = f.read().split('\n')
+    heads = [i for i, line in enumerate(blocks)
+             if line and not line[0].isspace() and not line.startswith('#')]
+    for i in heads:
+        assert '--hash=sha256:' in blocks[i + 1], blocks[i]
     with open(osp.join(REPO, 'Makefile'), encoding='utf-8') as f:
-        assert '--no-deps -r requirements/nodeps.txt' in f.read()
+        makefile = f.read()
+    assert '--require-hashes $(LOCK)' in makefile
+    assert '--require-hashes \\\n\t\t\t-r $(LOCK)' in makefile
+
+
+def test_venv_matches_the_lock():
+    """Every package of the lock is installed at the locked version; a
+    mismatch names both versions."""
+    from importlib import metadata
+    locked = read_lock(osp.join(REPO, 'requirements', 'lock.txt'))
+    if osp.realpath(sys.prefix) != osp.realpath(osp.join(REPO, '.venv')):
+        pytest.skip('not the .venv that make builds from the lock')
+    wrong = {}
+    for name, version in locked.items():
+        try:
+            have = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            have = None
+        if have is None or have.split('+')[0] != version:
+            wrong[name] = f'installed {have}, locked {version}'
+    assert not wrong, (f'.venv differs from requirements/lock.txt: {wrong}. '
+                       'Run `make` (it installs the lock) or `make lock`.')
 
 
 def test_wheel_declares_ranges_and_ships_configs(wheel):

@@ -28,6 +28,8 @@ from typing import List, Optional, Sequence
 import cv2
 import numpy as np
 
+from mmreidgen.utils.environment import environment_record
+
 from .camera import (
     camera_summary,
     camera_summary_v2,
@@ -266,7 +268,9 @@ def make_synthetic_reid(out_dir: str,
         cv2.setNumThreads(threads)
     result = dict(out_dir=osp.abspath(out_dir), version=version, seed=seed,
                   seconds=round(time.perf_counter() - start, 2),
-                  domains=dict(zip(domains, done)))
+                  domains=dict(zip(domains, done)),
+                  # The bytes depend on the OpenCV release (cv2.pow).
+                  environment=environment_record())
     write_stats(result, out_dir)
     return result
 

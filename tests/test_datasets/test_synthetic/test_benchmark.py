@@ -9,18 +9,33 @@ import numpy as np
 import pytest
 
 from mmreidgen.datasets.synthetic import format_stats, make_synthetic_reid
+from mmreidgen.utils.environment import installed_version, read_lock
 
 TINY = dict(seed=1, num_train_ids=2, num_test_ids=2, num_distractors=1,
             num_junk=1)
-# Digest of the tiny version-1 render above, computed with the renderer as
-# it was before it moved into the package (the 878-line tool of
-# 2026-12-01): version 1 must never change.
-V1_TINY_DIGEST = (
-    '39d0eaa021498c68f9c7073701bf64c79a1efaf5bdf5b20bd44c7cb277157a62')
-# Version 2's realism parameters were fixed on 2026-12-01; this digest of
-# the same tiny render pins them (change it only with a new version).
-V2_TINY_DIGEST = (
-    '845ce92797717fcb360289c8bd1dcba95d9725fc9f2afbaeb74f2ec635de9d5b')
+# Digests of the tiny renders above, by the OpenCV release and the widest
+# instruction set its dispatcher uses (cv2.getCPUFeaturesLine()): the
+# renderer's bytes depend on both. Measured (2026-12-07, the render
+# traced call by call): cv2.pow's last bits changed in OpenCV 5.1, which
+# changes 5 of the 154 files of the version-1 render and 3 of the 228 of
+# version 2, every other call giving the same bytes; and with OpenCV's AVX2
+# kernels switched off (OPENCV_CPU_DISABLE) both digests change even with
+# cv2.pow replaced by NumPy, so more than one float call follows the CPU.
+# The 2026-12-01 digests were made on the machine of that day (its CPU and
+# OpenCV were not recorded; an AMD EPYC with AVX2 and OpenCV 5.0.0.93 or
+# 5.1.0.95 give others). Versions 1 and 2 must never change for a given
+# (OpenCV, instruction set): add a row only for a new such pair, from an
+# unchanged renderer.
+TINY_DIGESTS = {
+    ('5.0.0.93', 'AVX2'): {
+        1: '63df42b8114487ba4af8b9936e55e96f93ccb5d2e87e88c3d6dd9871505ab6be',
+        2: 'ec687943233cf4934f56a49215d788d5ed6b1dcedca61606b24fc484ad98f243',
+    },
+    ('2026-12-01 machine', 'not recorded'): {
+        1: '39d0eaa021498c68f9c7073701bf64c79a1efaf5bdf5b20bd44c7cb277157a62',
+        2: '845ce92797717fcb360289c8bd1dcba95d9725fc9f2afbaeb74f2ec635de9d5b',
+    },
+}
 SMALL = dict(seed=0, num_train_ids=12, num_test_ids=12)
 
 
@@ -49,9 +64,42 @@ def small(tmp_path_factory):
     return out
 
 
+def opencv_key() -> tuple:
+    """(installed OpenCV, widest instruction set its dispatcher uses)."""
+    used = [f.lstrip('*') for f in cv2.getCPUFeaturesLine().split()
+            if f.startswith('*') and not f.endswith('?')]
+    return (installed_version('opencv-python-headless'),
+            used[-1].replace('-', '_') if used else 'baseline')
+
+
+def expected_digest(version: int) -> str:
+    key = opencv_key()
+    locked = (read_lock() or {}).get('opencv-python-headless')
+    if key not in TINY_DIGESTS:
+        pytest.fail(
+            f'No digest of the tiny render for OpenCV {key[0]} with {key[1]} '
+            f'kernels; requirements/lock.txt pins OpenCV {locked}, and '
+            f'digests exist for {sorted(TINY_DIGESTS)}. The renderer\'s '
+            'bytes depend on both: build .venv from the lock (make); on a '
+            'new CPU type, record its digests from an unchanged renderer '
+            '(docs/en/get_started.md, "Updating the lock").')
+    return TINY_DIGESTS[key][version]
+
+
+def opencv_note() -> str:
+    return (f'rendered with OpenCV {opencv_key()[0]} ({opencv_key()[1]}); '
+            'requirements/lock.txt pins '
+            f'{(read_lock() or {}).get("opencv-python-headless")}')
+
+
+def test_digests_exist_for_the_locked_opencv():
+    locked = (read_lock() or {}).get('opencv-python-headless')
+    assert any(key[0] == locked for key in TINY_DIGESTS), opencv_note()
+
+
 def test_v1_is_unchanged(tmp_path):
     stats = make_synthetic_reid(str(tmp_path), version=1, **TINY)
-    assert tree_digest(str(tmp_path)) == V1_TINY_DIGEST
+    assert tree_digest(str(tmp_path)) == expected_digest(1), opencv_note()
     assert stats['version'] == 1
     assert not osp.exists(osp.join(str(tmp_path), 'synthduke',
                                    'masks_exact'))
@@ -62,12 +110,17 @@ def test_v2_bytes_are_deterministic(tmp_path):
     make_synthetic_reid(str(tmp_path / 'b'), **TINY)
     make_synthetic_reid(str(tmp_path / 'c'), **dict(TINY, seed=2))
     digest = tree_digest(str(tmp_path / 'a'))
-    assert digest == tree_digest(str(tmp_path / 'b')) == V2_TINY_DIGEST
+    assert digest == tree_digest(str(tmp_path / 'b'))
+    assert digest == expected_digest(2), opencv_note()
     assert digest != tree_digest(str(tmp_path / 'c'))
-    assert digest != V1_TINY_DIGEST
+    assert digest != expected_digest(1)
     assert first['version'] == 2  # the default
     with open(tmp_path / 'a' / 'stats.json', encoding='utf-8') as f:
-        assert json.load(f)['version'] == 2
+        stats = json.load(f)
+    assert stats['version'] == 2
+    # The render records what made its bytes.
+    assert stats['environment']['packages']['opencv-python-headless'] == \
+        installed_version('opencv-python-headless')
 
 
 def test_unknown_version_is_refused(tmp_path):
