@@ -31,8 +31,21 @@ Copies are hard links where the file system allows (no disk, no time), so
 a shared stage I of CR-GAN is trained once per seed. Rows run seed by
 seed in grid order, so the first row that needs a stage trains it.
 
+Parallel runs. ``jobs`` runs (row, seed) pairs side by side, each in its
+own subprocess with one thread. A run whose leading stages (or whole
+training) equal those of a run before it in grid order waits until that
+run has finished them, then shares them as above; every other run starts
+as soon as a job is free. So stage sharing and resume behave as in a
+serial grid, and the metrics are the same (each subprocess is
+deterministic). Every run's CPU time is its own subprocess's (``wait4``).
+
+Rows and seeds. A row may list its own ``seeds`` (a subset of the
+grid's); ``rows`` runs only the named rows (and shares what they can).
+
 Each finished run rewrites ``<work_dir>/results.json`` and
-``results.md`` (:mod:`mmreidgen.proofs.summary`).
+``results.md`` (:mod:`mmreidgen.proofs.summary`), with the commit, the
+device and the environment (:func:`mmreidgen.utils.environment.
+environment_record`) they ran with.
 """
 import argparse
 import fcntl
@@ -40,11 +53,12 @@ import hashlib
 import json
 import os
 import os.path as osp
-import resource
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Dict, List, Optional, Sequence
 
 from mmengine.logging import print_log
@@ -62,6 +76,7 @@ from mmreidgen.stages.config import (
     is_pipeline,
 )
 from mmreidgen.stages.pipeline_runner import CONFIG_COPY, MARKER, _canonical
+from mmreidgen.utils.environment import environment_record
 
 from .summary import read_metrics, write_results
 
@@ -198,32 +213,108 @@ def _stage_done(stage_dir: str, digest: str) -> bool:
         osp.join(stage_dir, MARKER))
 
 
+def subprocess_env(device: str = 'cpu') -> dict:
+    """The environment of a grid's subprocesses: one intra-op thread (as
+    tools/demo.py: oversubscribed threads are several times slower on
+    small shared machines) and, on the CPU, no visible GPU."""
+    env = dict(os.environ)
+    for var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
+        env.setdefault(var, '1')
+    if device == 'cpu':
+        env['CUDA_VISIBLE_DEVICES'] = ''
+    return env
+
+
+def call_logged(cmd: List[str], log_path: str,
+                device: str = 'cpu') -> tuple:
+    """Run ``cmd`` from the repo root, appending its output to
+    ``log_path``; return (CPU s, wall s) of that subprocess alone.
+
+    Raises:
+        ProofError: When it fails, with the log's last lines.
+    """
+    start = time.time()
+    with open(log_path, 'a', encoding='utf-8') as log:
+        log.write(f'$ {" ".join(cmd)}\n')
+        log.flush()
+        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=subprocess_env(
+            device), stdout=log, stderr=subprocess.STDOUT)
+        # wait4: this child's own resource use, even with other children
+        # running (RUSAGE_CHILDREN would mix them).
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.time() - start
+    cpu = usage.ru_utime + usage.ru_stime
+    if proc.returncode != 0:
+        with open(log_path, encoding='utf-8') as f:
+            tail = ''.join(f.readlines()[-15:])
+        raise ProofError(
+            f'Command failed ({proc.returncode}): {" ".join(cmd)}\n'
+            f'Last lines of {log_path}:\n{tail}\nFix the cause and run '
+            'the same run_proofs.py command again: finished runs are '
+            'kept, this one resumes.')
+    return cpu, wall
+
+
+def git_commit() -> Optional[str]:
+    """The repository's commit, with ``+dirty`` when tracked files differ
+    from it; None outside a git checkout."""
+    try:
+        head = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=REPO_ROOT,
+                              capture_output=True, text=True, check=True)
+        dirty = subprocess.run(
+            ['git', 'status', '--porcelain', '--untracked-files=no'],
+            cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head.stdout.strip() + ('+dirty' if dirty.stdout.strip() else '')
+
+
 class ProofHarness:
     """Run a grid's rows for some seeds in ``work_dir`` and summarise.
 
     Args:
         grid (dict): A grid (see :mod:`mmreidgen.proofs.grids`).
-        seeds (Sequence[int]): The seeds (columns).
+        seeds (Sequence[int]): The seeds (columns). A row with its own
+            ``seeds`` runs those of them only.
         work_dir (str): Where the runs and results go.
         name (str): The grid's name, for the results. Defaults to 'grid'.
         python (str): The interpreter of the subprocesses. Defaults to
             this one.
+        jobs (int): Runs side by side, one thread each. Defaults to 1.
+        rows (Sequence[str], optional): Run only these rows. Defaults to
+            all.
+        device (str): ``'cpu'`` (CUDA hidden from the subprocesses) or
+            ``'cuda'``. A grid runs on one device type; ``results.json``
+            says which. Defaults to 'cpu'.
     """
 
     def __init__(self, grid: dict, seeds: Sequence[int], work_dir: str,
-                 name: str = 'grid', python: str = sys.executable) -> None:
+                 name: str = 'grid', python: str = sys.executable,
+                 jobs: int = 1, rows: Optional[Sequence[str]] = None,
+                 device: str = 'cpu') -> None:
         self.grid = grid
         self.rows = list(grid['rows'])
         self.seeds = [int(s) for s in seeds]
         self.work_dir = osp.abspath(work_dir)
         self.name = name
         self.python = python
+        self.jobs = max(1, int(jobs))
+        self.selected = None if rows is None else list(rows)
+        if device not in ('cpu', 'cuda'):
+            raise ProofError(f"--device {device!r}: use 'cpu' or 'cuda'.")
+        self.device = device
+        self._lock = threading.Lock()
         self._check_grid()
 
     def _check_grid(self) -> None:
         names = [row['name'] for row in self.rows]
         if len(set(names)) != len(names):
             raise ProofError(f'Row names repeat in the grid: {names}.')
+        unknown = [r for r in self.selected or () if r not in names]
+        if unknown:
+            raise ProofError(f'--rows {" ".join(unknown)}: no such row; the '
+                             f'grid has {", ".join(names)}.')
         for row in self.rows:
             beats = row.get('beats')
             if beats is not None and beats not in names:
@@ -236,39 +327,148 @@ class ProofHarness:
             if row.get('test') is not None and row.get('metrics'):
                 raise ProofError(f'Row {row["name"]!r} gives both `test` '
                                  'and `metrics`; keep one.')
+            extra = set(row.get('seeds') or ()) - set(range(10**6))
+            if extra:
+                raise ProofError(f'Row {row["name"]!r}: seeds must be '
+                                 f'non-negative integers, not {extra}.')
+
+    def row_seeds(self, row: dict) -> List[int]:
+        """The grid's seeds this row runs (its own ``seeds`` if any)."""
+        own = row.get('seeds')
+        return [s for s in self.seeds if own is None or s in own]
+
+    def units(self) -> List[tuple]:
+        """``(row, seed)`` pairs to run, seed by seed in grid order."""
+        rows = [r for r in self.rows
+                if self.selected is None or r['name'] in self.selected]
+        return [(row, seed) for seed in self.seeds for row in rows
+                if seed in self.row_seeds(row)]
 
     def run_dir(self, row: dict, seed: int) -> str:
         return osp.join(self.work_dir, row['name'], f'seed{seed}')
 
     def log(self, message: str) -> None:
-        print_log(message, logger='current')
-        with open(osp.join(self.work_dir, 'harness.log'), 'a',
-                  encoding='utf-8') as f:
-            f.write(f'{time.strftime("%Y-%m-%d %H:%M:%S")} {message}\n')
+        with self._lock:
+            print_log(message, logger='current')
+            with open(osp.join(self.work_dir, 'harness.log'), 'a',
+                      encoding='utf-8') as f:
+                f.write(f'{time.strftime("%Y-%m-%d %H:%M:%S")} {message}\n')
 
-    def run(self) -> dict:
-        """Run (or resume) every row and seed; return the summary."""
+    def _take_lock(self):
         os.makedirs(self.work_dir, exist_ok=True)
         lock = open(osp.join(self.work_dir, '.lock'), 'w')
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
+            lock.close()
             raise ProofError(
                 f'Another run_proofs.py is running in {self.work_dir}; wait '
                 'for it or use another --work-dir.') from None
+        return lock
+
+    def all_keys(self) -> Dict[tuple, Dict[str, str]]:
+        """``{(row name, seed): run_keys}`` of every unit, checked against
+        what each run folder recorded."""
+        out = {}
+        for row, seed in self.units():
+            run_dir = self.run_dir(row, seed)
+            keys = run_keys(row, seed, run_dir)
+            record = read_json(osp.join(run_dir, RUN_RECORD))
+            if record is not None and record.get('keys') != keys:
+                raise ProofError(
+                    f'{run_dir} was run with another config than the grid '
+                    f'now gives for row {row["name"]!r}, seed {seed}. Use a '
+                    f'new --work-dir, or remove {run_dir} to run it again.')
+            out[row['name'], seed] = keys
+        return out
+
+    def owners(self, keys: Dict[tuple, Dict[str, str]]
+               ) -> Dict[tuple, List[tuple]]:
+        """Per unit, per leading unit of work: the first unit (in run order)
+        with the same key, i.e. the one that trains it.
+
+        Returns:
+            dict: ``{unit: [(stage, owner unit), ...]}`` for the stages
+            (or ``'train'``) this unit would share, in stage order.
+        """
+        order = list(keys)
+        first: Dict[tuple, tuple] = {}
+        out = {}
+        for unit in order:
+            seed = unit[1]
+            shared = []
+            for stage, digest in keys[unit].items():
+                owner = first.setdefault((seed, stage, digest), unit)
+                if owner == unit:
+                    break
+                shared.append((stage, owner))
+            out[unit] = shared
+        return out
+
+    def _ready(self, unit: tuple, owners: Dict[tuple, List[tuple]],
+               keys: Dict[tuple, Dict[str, str]], state: dict) -> bool:
+        """Whether every unit of work this unit shares is finished (or its
+        owner stopped, in which case this unit trains it itself)."""
+        for stage, owner in owners[unit]:
+            if state.get(owner) in ('done', 'failed'):
+                continue
+            if state.get(owner) is None and owner not in state:
+                return False
+            owner_dir = self.run_dir(self._row(owner[0]), owner[1])
+            if stage != 'train' and _stage_done(
+                    osp.join(owner_dir, stage), keys[unit][stage]):
+                continue
+            return False
+        return True
+
+    def _row(self, name: str) -> dict:
+        return next(r for r in self.rows if r['name'] == name)
+
+    def run(self) -> dict:
+        """Run (or resume) every row and seed; return the summary."""
+        lock = self._take_lock()
         try:
-            for seed in self.seeds:
-                for row in self.rows:
-                    self.run_one(row, seed)
-                    self.summarise()
+            keys = self.all_keys()
+            owners = self.owners(keys)
+            units = list(keys)
+            state: Dict[tuple, Optional[str]] = {u: None for u in units}
+            errors = []
+            with ThreadPoolExecutor(self.jobs) as pool:
+                running = {}
+                while True:
+                    if not errors:
+                        for unit in units:
+                            if len(running) >= self.jobs:
+                                break
+                            if state[unit] is None and self._ready(
+                                    unit, owners, keys, state):
+                                state[unit] = 'running'
+                                running[pool.submit(
+                                    self.run_one, self._row(unit[0]),
+                                    unit[1], keys[unit])] = unit
+                    if not running:
+                        break
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        unit = running.pop(future)
+                        try:
+                            future.result()
+                            state[unit] = 'done'
+                        except Exception as err:  # reported after the rest
+                            state[unit] = 'failed'
+                            errors.append(err)
+                        self.summarise()
+            if errors:
+                raise errors[0]
             return self.summarise()
         finally:
             lock.close()
 
-    def run_one(self, row: dict, seed: int) -> None:
+    def run_one(self, row: dict, seed: int,
+                keys: Optional[Dict[str, str]] = None) -> None:
         """Train (or share, or resume) one row for one seed, then test."""
         run_dir = self.run_dir(row, seed)
-        keys = run_keys(row, seed, run_dir)
+        keys = keys or run_keys(row, seed, run_dir)
         record_path = osp.join(run_dir, RUN_RECORD)
         record = read_json(record_path)
         if record is not None and record.get('keys') != keys:
@@ -378,30 +578,7 @@ class ProofHarness:
 
     def _call(self, cmd: List[str], log_path: str):
         """Run ``cmd`` from the repo root; return (CPU s, wall s)."""
-        env = dict(os.environ)
-        # One intra-op thread per process, as tools/demo.py: oversubscribed
-        # OpenMP threads are several times slower on shared small machines.
-        env.setdefault('OMP_NUM_THREADS', '1')
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.time()
-        with open(log_path, 'a', encoding='utf-8') as log:
-            log.write(f'$ {" ".join(cmd)}\n')
-            log.flush()
-            proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, stdout=log,
-                                  stderr=subprocess.STDOUT)
-        wall = time.time() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (after.ru_utime - before.ru_utime) + (
-            after.ru_stime - before.ru_stime)
-        if proc.returncode != 0:
-            with open(log_path, encoding='utf-8') as f:
-                tail = ''.join(f.readlines()[-15:])
-            raise ProofError(
-                f'Command failed ({proc.returncode}): {" ".join(cmd)}\n'
-                f'Last lines of {log_path}:\n{tail}\nFix the cause and run '
-                'the same run_proofs.py command again: finished runs are '
-                'kept, this one resumes.')
-        return cpu, wall
+        return call_logged(cmd, log_path, self.device)
 
     def metrics_of(self, row: dict, seed: int) -> Optional[dict]:
         """The metrics of a finished run, with its CPU and wall time."""
@@ -428,20 +605,23 @@ class ProofHarness:
 
     def summarise(self) -> dict:
         """Write results.json and results.md from the finished runs."""
-        runs = {
-            row['name']: {
-                seed: m for seed in self.seeds
-                if (m := self.metrics_of(row, seed)) is not None
+        with self._lock:
+            runs = {
+                row['name']: {
+                    seed: m for seed in self.row_seeds(row)
+                    if (m := self.metrics_of(row, seed)) is not None
+                }
+                for row in self.rows
             }
-            for row in self.rows
-        }
-        return write_results(self.grid, self.name, self.seeds, runs,
-                             self.work_dir)
+            meta = dict(commit=git_commit(), device=self.device,
+                        jobs=self.jobs, environment=environment_record())
+            return write_results(self.grid, self.name, self.seeds, runs,
+                                 self.work_dir, meta=meta)
 
 
 def run_proofs(name: str, seeds: Sequence[int] = (0, 1, 2),
                work_dir: Optional[str] = None,
-               grid: Optional[dict] = None) -> dict:
+               grid: Optional[dict] = None, **kwargs) -> dict:
     """Run the named grid (or ``grid``) and return its summary.
 
     Args:
@@ -450,6 +630,7 @@ def run_proofs(name: str, seeds: Sequence[int] = (0, 1, 2),
         seeds (Sequence[int]): Seeds. Defaults to (0, 1, 2).
         work_dir (str, optional): Defaults to ``work_dirs/proofs/<name>``.
         grid (dict, optional): A grid that is not in ``GRIDS``.
+        **kwargs: ``jobs``, ``rows``, ``device`` of :class:`ProofHarness`.
 
     Returns:
         dict: What ``results.json`` holds.
@@ -461,4 +642,4 @@ def run_proofs(name: str, seeds: Sequence[int] = (0, 1, 2),
         except KeyError as err:
             raise ConfigError(err.args[0]) from None
     work_dir = work_dir or osp.join(REPO_ROOT, 'work_dirs', 'proofs', name)
-    return ProofHarness(grid, seeds, work_dir, name=name).run()
+    return ProofHarness(grid, seeds, work_dir, name=name, **kwargs).run()

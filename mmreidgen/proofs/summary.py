@@ -69,7 +69,8 @@ def _diff(stat: dict) -> str:
 
 
 def summarise(grid: dict, name: str, seeds: Sequence[int],
-              runs: Dict[str, Dict[int, dict]]) -> dict:
+              runs: Dict[str, Dict[int, dict]],
+              meta: Optional[dict] = None) -> dict:
     """The results of a grid from its finished runs.
 
     Args:
@@ -77,6 +78,8 @@ def summarise(grid: dict, name: str, seeds: Sequence[int],
         name (str): Its name.
         seeds (Sequence[int]): The seeds asked for.
         runs (dict): ``{row: {seed: metrics}}`` of the finished runs.
+        meta (dict, optional): What made the runs (commit, device, jobs,
+            environment), kept as is.
 
     Returns:
         dict: What ``results.json`` holds.
@@ -89,6 +92,8 @@ def summarise(grid: dict, name: str, seeds: Sequence[int],
             config=row['config'], cfg_options=row.get('cfg_options') or {},
             test=row.get('test'), metrics_from=row.get('metrics'),
             beats=row.get('beats'),
+            seeds=[s for s in seeds
+                   if row.get('seeds') is None or s in row['seeds']],
             runs={str(s): m for s, m in sorted(per_seed.items())},
             cpu_s=sum(m.get('cpu_s', 0.0) for m in per_seed.values()))
         for metric in METRICS:
@@ -106,8 +111,9 @@ def summarise(grid: dict, name: str, seeds: Sequence[int],
         rows.append(entry)
     return dict(
         proof=name, description=grid.get('description', ''),
+        setting=grid.get('setting'),
         seeds=list(seeds), updated=time.strftime('%Y-%m-%d %H:%M:%S %Z'),
-        cpu_s=sum(r['cpu_s'] for r in rows), rows=rows)
+        cpu_s=sum(r['cpu_s'] for r in rows), **(meta or {}), rows=rows)
 
 
 def format_markdown(results: dict) -> str:
@@ -117,14 +123,33 @@ def format_markdown(results: dict) -> str:
         f'Seeds {" ".join(map(str, results["seeds"]))}; mean ± sd over the '
         'finished seeds (n); CPU time of every subprocess of the grid '
         f'(shared work counted once): {results["cpu_s"] / 60:.1f} min. '
-        f'Updated {results["updated"]}.', '',
-        '| row | n | mAP | R1 | R5 | CPU min |', '|---|---|---|---|---|---|'
+        f'Updated {results["updated"]}.', ''
     ]
+    if results.get('commit') or results.get('environment'):
+        from mmreidgen.utils.environment import format_environment
+        env = results.get('environment')
+        lines += [
+            f'Commit `{results.get("commit")}`, device '
+            f'{results.get("device", "cpu")}, {results.get("jobs", 1)} '
+            'job(s) side by side, one thread each. Environment: '
+            f'{format_environment(env) if env else "not recorded"}.', ''
+        ]
+    if results.get('setting'):
+        lines += [f'Setting: {results["setting"]}', '']
+    lines += ['| row | n | mAP | R1 | R5 | CPU min |',
+              '|---|---|---|---|---|---|']
+    fewer = [r for r in results['rows'] if r.get('seeds') is not None
+             and r['seeds'] != results['seeds']]
     for row in results['rows']:
+        n = str(row['mAP']['n']) + ('†' if row in fewer else '')
         lines.append(
-            f'| {row["label"]} | {row["mAP"]["n"]} | {_pm(row["mAP"])} | '
+            f'| {row["label"]} | {n} | {_pm(row["mAP"])} | '
             f'{_pm(row["R1"])} | {_pm(row["R5"])} | '
             f'{row["cpu_s"] / 60:.1f} |')
+    if fewer:
+        lines += ['', '† The row runs fewer seeds than the grid: ' + '; '.join(
+            f'{r["label"]}: seeds {" ".join(map(str, r["seeds"]))}'
+            for r in fewer) + '.']
     diffs = [r for r in results['rows'] if r.get('difference')]
     if diffs:
         labels = {r['name']: r['label'] for r in results['rows']}
@@ -145,9 +170,10 @@ def format_markdown(results: dict) -> str:
 
 def write_results(grid: dict, name: str, seeds: Sequence[int],
                   runs: Dict[str, Dict[int, dict]],
-                  work_dir: str, out: Optional[str] = None) -> dict:
+                  work_dir: str, out: Optional[str] = None,
+                  meta: Optional[dict] = None) -> dict:
     """Write ``results.json`` and ``results.md`` into ``work_dir``."""
-    results = summarise(grid, name, seeds, runs)
+    results = summarise(grid, name, seeds, runs, meta)
     out = out or work_dir
     for fname, text in (('results.json', json.dumps(results, indent=2)),
                         ('results.md', format_markdown(results))):

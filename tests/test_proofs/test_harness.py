@@ -2,6 +2,10 @@
 import json
 import os
 import os.path as osp
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from scipy import stats
@@ -36,11 +40,18 @@ def tiny_grid(root: str) -> dict:
     ])
 
 
-def test_tiny_grid_end_to_end(synth_root, tmp_path):
-    work = str(tmp_path / 'proof')
+@pytest.fixture(scope='module')
+def serial(synth_root, tmp_path_factory):
+    """The tiny grid, seeds 0 and 1, one run at a time."""
+    work = str(tmp_path_factory.mktemp('serial') / 'proof')
+    results = ProofHarness(tiny_grid(synth_root), [0, 1], work,
+                           name='tiny').run()
+    return work, results
+
+
+def test_tiny_grid_end_to_end(serial, synth_root):
+    work, results = serial
     grid = tiny_grid(synth_root)
-    harness = ProofHarness(grid, [0, 1], work, name='tiny')
-    results = harness.run()
     with open(osp.join(work, 'results.json')) as f:
         assert json.load(f) == json.loads(json.dumps(results))
     assert osp.isfile(osp.join(work, 'results.md'))
@@ -124,3 +135,101 @@ def test_paired_difference_matches_scipy():
 def test_grids_are_wellformed():
     for name, grid in GRIDS.items():
         ProofHarness(grid, [0], '/tmp/unused-proof', name=name)
+
+
+RUN_TINY = """
+import sys
+sys.path.insert(0, {tests!r})
+from test_proofs.test_harness import tiny_grid
+from mmreidgen.proofs import ProofHarness
+from mmreidgen.utils import register_all_modules
+register_all_modules()
+ProofHarness(tiny_grid({root!r}), [0, 1], {work!r}, name='tiny',
+             jobs=2).run()
+"""
+
+
+def _finished_runs(work):
+    done = []
+    for row in ('transfer', 'source'):
+        for seed in (0, 1):
+            path = osp.join(work, row, f'seed{seed}', 'proof_run.json')
+            if osp.isfile(path):
+                with open(path) as f:
+                    if json.load(f).get('finished'):
+                        done.append((row, seed))
+    return done
+
+
+def test_parallel_grid_estimates_resumes_and_matches_serial(
+        serial, synth_root, tmp_path):
+    from mmreidgen.proofs.estimate import estimate, format_estimate
+    _, reference = serial
+    work = str(tmp_path / 'proof')
+    grid = tiny_grid(synth_root)
+    # The estimate: 4 runs, the training of 'source' shared per seed, and
+    # CPU time within a factor of 2 of what the serial grid took.
+    est = estimate(ProofHarness(grid, [0, 1], work, name='tiny', jobs=2),
+                   probe_iters=8)
+    assert [(r['row'], r['seed']) for r in est['runs']] == [
+        ('transfer', 0), ('source', 0), ('transfer', 1), ('source', 1)]
+    assert est['runs'][1]['trains'] == []
+    assert est['runs'][1]['waits_for'] == ['transfer seed 0']
+    assert set(est['shared']) == {'train of transfer seed 0',
+                                  'train of transfer seed 1'}
+    assert 0.5 < est['cpu_s'] / reference['cpu_s'] < 2, (
+        est['cpu_s'], reference['cpu_s'])
+    assert est['wall_s'] <= sum(r['seconds'] for r in est['runs'])
+    assert 'wall time at --jobs 2' in format_estimate(est)
+    assert not osp.exists(osp.join(work, '_probe'))
+    # Two runs side by side, killed (with their trainings) once the first
+    # run has finished; the same call again finishes the grid.
+    proc = subprocess.Popen(
+        [sys.executable, '-c', RUN_TINY.format(
+            tests=osp.dirname(osp.dirname(osp.abspath(__file__))),
+            root=synth_root, work=work)],
+        cwd=osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
+        start_new_session=True, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    deadline = time.time() + 600
+    while not _finished_runs(work) and proc.poll() is None and \
+            time.time() < deadline:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert 0 < len(_finished_runs(work)) < 4
+    results = ProofHarness(grid, [0, 1], work, name='tiny', jobs=2).run()
+    assert len(_finished_runs(work)) == 4
+    # Each subprocess is deterministic, so the metrics are the serial ones.
+    for mine, ref in zip(results['rows'], reference['rows']):
+        for seed in ('0', '1'):
+            for key in ('mAP', 'R1', 'R5'):
+                assert mine['runs'][seed][key] == ref['runs'][seed][key]
+    with open(osp.join(work, 'source', 'seed1', 'proof_run.json')) as f:
+        assert json.load(f)['shared'] == {'train': 'transfer/seed1'}
+    # What made the numbers is recorded.
+    assert results['jobs'] == 2 and results['device'] == 'cpu'
+    assert results['environment']['packages']['torch']
+    assert results['commit'] is None or len(results['commit']) >= 40
+
+
+def test_rows_and_per_row_seeds(synth_root, tmp_path):
+    from mmreidgen.proofs.summary import format_markdown, summarise
+    grid = tiny_grid(synth_root)
+    grid['rows'][1]['seeds'] = [0]
+    harness = ProofHarness(grid, [0, 1, 2], str(tmp_path), name='tiny')
+    assert [(r['name'], s) for r, s in harness.units()] == [
+        ('transfer', 0), ('source', 0), ('transfer', 1), ('transfer', 2)]
+    only = ProofHarness(grid, [0, 1], str(tmp_path), rows=['source'])
+    assert [(r['name'], s) for r, s in only.units()] == [('source', 0)]
+    with pytest.raises(ProofError, match='no such row'):
+        ProofHarness(grid, [0], str(tmp_path), rows=['sorce'])
+    metrics = dict(mAP=10.0, R1=20.0, R5=30.0, cpu_s=60.0)
+    results = summarise(grid, 'tiny', [0, 1, 2], {
+        'transfer': {0: metrics, 1: metrics, 2: metrics},
+        'source': {0: metrics}})
+    table = format_markdown(results)
+    assert '| on source | 1† |' in table
+    assert '† The row runs fewer seeds than the grid: on source: seeds 0.' \
+        in table
+    assert '| transfer | 3 |' in table
