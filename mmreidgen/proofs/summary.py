@@ -13,10 +13,19 @@ METRICS = ('mAP', 'R1', 'R5')
 
 
 def read_metrics(path: str) -> dict:
-    """A metrics JSON without the evaluator prefix ('reid/mAP' -> 'mAP')."""
+    """A metrics JSON without the evaluator prefix ('reid/mAP' -> 'mAP').
+
+    A further test set's metrics keep its name ('synthmarket/reid/mAP' ->
+    'synthmarket/mAP'), so they never replace the main set's.
+    """
     with open(path, encoding='utf-8') as f:
         data = json.load(f)
-    return {k.rsplit('/', 1)[-1]: float(v) for k, v in data.items()}
+    out = {}
+    for key, value in data.items():
+        parts = key.split('/')
+        name = parts[-1] if len(parts) <= 2 else f'{parts[0]}/{parts[-1]}'
+        out[name] = float(value)
+    return out
 
 
 def mean_sd(values: Sequence[float]) -> dict:

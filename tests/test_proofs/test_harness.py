@@ -233,3 +233,11 @@ def test_rows_and_per_row_seeds(synth_root, tmp_path):
     assert '† The row runs fewer seeds than the grid: on source: seeds 0.' \
         in table
     assert '| transfer | 3 |' in table
+
+
+def test_read_metrics_keeps_further_test_sets_apart(tmp_path):
+    path = tmp_path / 'metrics.json'
+    path.write_text(json.dumps({'reid/mAP': 30.0, 'synthmarket/reid/mAP':
+                                70.0, 'reid/R1': 40.0}))
+    assert read_metrics(str(path)) == {'mAP': 30.0, 'R1': 40.0,
+                                       'synthmarket/mAP': 70.0}
