@@ -49,6 +49,8 @@ lock: $(STAMP)
 		$(UPGRADE) $(LOCK_INPUTS) -o $(LOCK)
 	$(UV) pip compile -q --generate-hashes $(UPGRADE) \
 		requirements/uv.in -o requirements/uv.txt
+	$(UV) pip compile -q --no-deps --generate-hashes --python-version 3.11 \
+		$(UPGRADE) requirements/onedl.in -o requirements/onedl.txt
 
 lint: $(STAMP)
 	$(PY) -m ruff check mmreidgen tools tests configs

@@ -41,7 +41,7 @@ def pins() -> dict:
     """``name -> version`` of every ``==`` pin in requirements/*.txt."""
     pinned = {}
     for path in glob.glob(osp.join(REPO, 'requirements', '*.txt')):
-        if osp.basename(path) in ('lock.txt', 'uv.txt'):
+        if osp.basename(path) in ('lock.txt', 'uv.txt', 'onedl.txt'):
             continue  # generated from the others (hashes, markers)
         for req in read_requirements(osp.basename(path)):
             exact = [s for s in req.specifier if s.operator == '==']

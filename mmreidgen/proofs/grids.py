@@ -134,9 +134,11 @@ ORACLE_SMALL = 'configs/crgan/oracle_r18w16_synthduke.py'
 # CR-GAN on benchmark v2 at the renderer's 128x64. Stage lengths scaled by
 # passes over the data from the paper's Market setting (Supp. 6.1: 12,936
 # training images, 32 pairs a batch): stage I 30,000 iterations = 74
-# passes, stage II 60,000 = 148 passes. Here: 896 training images of a v2
-# domain (100 identities), 16 pairs a batch (as the small configs):
-#   stage I   74 passes * 896 / 16 = 4,144 -> 4,000 iterations;
+# passes, stage II 60,000 = 148 passes. Here: 896 training images of
+# synthmarket and 821 of synthduke (100 identities each), 16 pairs a batch
+# (as the small configs):
+#   stage I   74 passes * 896 / 16 = 4,144 -> 4,000 iterations (74 passes
+#             over synthmarket, 78 over synthduke);
 #   stage II  3,000 iterations = 54 passes (36 % of the paper's; its
 #             cost, about 1 s an iteration on one core, allows no more for
 #             6 runs); a 6,000-iteration row (one seed) shows whether it
@@ -151,8 +153,9 @@ CRGAN_V2_SETTING = (
     'ResNet-18 of width 16 started from the ImageNet stand-in '
     '(`configs/pretrain/pretrain_r18w16_synthobjects.py`, pretrained at '
     '64×64), as is every other re-id model of the grid (oracle). Stage I '
-    '4,000 iterations (74 passes, as the paper), stage II 3,000 (54 '
-    'passes; 6,000 in one row), stage III 2,000; G width 16, D_d width '
+    '4,000 iterations (74 passes over synthmarket as the paper, 78 over '
+    'synthduke), stage II 3,000 (54 passes; 6,000 in one row), stage III '
+    '2,000; G width 16, D_d width '
     '32; every other setting as `configs/crgan/'
     'crgan_r18w16_synthmarket2synthduke.py`. Required rows in both '
     'directions with seeds 0 1 2. Fixed on 2026-12-07 before any row ran.')

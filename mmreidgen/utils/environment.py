@@ -31,13 +31,38 @@ LOCK = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(
     __file__)))), 'requirements', 'lock.txt')
 
 
-def installed_version(name: str) -> Optional[str]:
-    """``(distribution, version)`` text of ``name``, or None.
+# The import name of each aliased distribution.
+IMPORT_NAMES = {'mmengine': 'mmengine', 'mmcv': 'mmcv',
+                'mmpretrain': 'mmpretrain', 'opencv-python-headless': 'cv2'}
 
-    For a name with aliases (mmengine, mmcv, mmpretrain, OpenCV), the first
-    installed distribution, written ``dist==version``.
+
+def _imported_from(dist: str, module: str) -> bool:
+    """Whether the module Python imports is the one ``dist`` installed."""
+    import importlib.util
+    try:
+        spec = importlib.util.find_spec(module)
+        files = metadata.distribution(dist)
+    except (ImportError, ValueError, metadata.PackageNotFoundError):
+        return False
+    if spec is None or spec.origin is None:
+        return False
+    mine = files.locate_file(f'{module}/__init__.py')
+    return osp.realpath(str(mine)) == osp.realpath(spec.origin)
+
+
+def installed_version(name: str) -> Optional[str]:
+    """The installed version of ``name``, or None.
+
+    For a name with aliases (mmengine, mmcv, mmpretrain, OpenCV): the
+    distribution whose files Python imports (the first installed one if
+    none matches), written ``dist==version`` when it is not ``name``.
     """
-    for dist in ALIASES.get(name, (name, )):
+    dists = ALIASES.get(name, (name, ))
+    module = IMPORT_NAMES.get(name)
+    if module is not None:
+        used = [d for d in dists if _imported_from(d, module)]
+        dists = tuple(used) + tuple(d for d in dists if d not in used)
+    for dist in dists:
         try:
             version = metadata.version(dist)
         except metadata.PackageNotFoundError:

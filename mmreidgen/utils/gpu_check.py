@@ -93,6 +93,10 @@ from mmreidgen.benchmarks.train_speed import (
     without_pretrained,
 )
 from mmreidgen.registry import MODELS
+from mmreidgen.utils.environment import (
+    environment_record,
+    format_environment,
+)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PRECISIONS = ('float32', 'float16', 'bfloat16')
@@ -428,6 +432,8 @@ def environment(device: str) -> dict:
             env[mod] = __import__(mod).__version__
         except Exception as exc:  # reported, the check goes on
             env[mod] = f'not importable: {exc}'
+    # Versions, CPU model and whether they match requirements/lock.txt.
+    env['record'] = environment_record()
     return env
 
 
@@ -744,6 +750,8 @@ def to_markdown(report: dict) -> str:
              f'{env["cpu_count"]} CPU cores, {env["date"]}; '
              f'total {report["seconds"]:.0f} s (budget '
              f'{report["budget_s"]:.0f} s).', '']
+    if env.get('record'):
+        lines += [f'Environment: {format_environment(env["record"])}.', '']
     tests = report['cuda_tests']
     lines += ['## 1. CUDA tests', '',
               f'`{tests.get("command", "")}`: {tests.get("passed")} passed, '

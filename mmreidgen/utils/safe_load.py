@@ -4,7 +4,15 @@
 checkpoints also hold its ``HistoryBuffer`` (the message hub's logs) and
 numpy scalars and arrays, so resuming fails out of the box. Rather than
 switching safe loading off, we allow-list exactly those types.
+
+The maintained line (onedl-mmengine) loads local checkpoints through a
+helper that retries with ``weights_only=False`` when the safe load fails,
+so a checkpoint that pickles code would run it. mmreidgen therefore
+registers its own loader for local paths through mmengine's documented
+extension point (``CheckpointLoader.register_scheme``): ``torch.load`` with
+``weights_only=True`` and nothing else, on both lines.
 """
+import os.path as osp
 import pickle
 
 import numpy as np
@@ -53,10 +61,29 @@ def safe_globals() -> list:
     return types
 
 
+def load_local_weights_only(filename: str, map_location=None):
+    """mmengine's loader of local checkpoint files, with ``weights_only``.
+
+    Raises:
+        FileNotFoundError: When there is no such file.
+        pickle.UnpicklingError: When the file holds anything but tensors
+            and the allow-listed types (never retried unsafely).
+    """
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    return torch.load(filename, map_location=map_location,
+                      weights_only=True)
+
+
 def register_safe_globals() -> None:
-    """Allow-list mmengine's checkpoint types for ``weights_only`` loads."""
+    """Allow-list mmengine's checkpoint types for ``weights_only`` loads,
+    and make mmengine load local checkpoints with ``weights_only=True``."""
     global _REGISTERED
     if _REGISTERED:
         return
+    from mmengine.runner.checkpoint import CheckpointLoader
     torch.serialization.add_safe_globals(safe_globals())
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=load_local_weights_only, force=True)
     _REGISTERED = True

@@ -51,3 +51,35 @@ def test_statistics_method_resolves():
 def test_any_other_getattr_is_refused(name):
     with pytest.raises(pickle.UnpicklingError, match='not allowed'):
         _roundtrip({'m': _Reach(name)})
+
+
+class _Payload:
+    """Pickles as a call that writes a file: what a hostile checkpoint
+    would run."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return open, (self.path, 'w')
+
+
+def test_mmengine_loaders_never_run_pickled_code(tmp_path):
+    """Through mmengine's own checkpoint loading (resume, load_from,
+    tools/test.py) a checkpoint that pickles a call is refused and the
+    call never runs, on mmengine 0.10.7 and on onedl-mmengine (whose own
+    loader retries with weights_only=False)."""
+    from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
+    marker = tmp_path / 'ran'
+    ckpt = tmp_path / 'hostile.pth'
+    torch.save({'state_dict': {'w': torch.ones(1)},
+                'meta': _Payload(str(marker))}, ckpt)
+    with pytest.raises(pickle.UnpicklingError):
+        _load_checkpoint(str(ckpt), map_location='cpu')
+    with pytest.raises(pickle.UnpicklingError):
+        CheckpointLoader.load_checkpoint(str(ckpt), map_location='cpu')
+    assert not marker.exists()
+    # A plain checkpoint still loads.
+    good = tmp_path / 'good.pth'
+    torch.save({'state_dict': {'w': torch.ones(1)}}, good)
+    assert _load_checkpoint(str(good))['state_dict']['w'].item() == 1.0

@@ -26,7 +26,6 @@ import os.path as osp
 
 from mmengine.logging import print_log
 from mmengine.runner import IterBasedTrainLoop, Runner
-from mmengine.runner.loops import _InfiniteDataloaderIterator
 
 from mmreidgen.engine.optimizers import (
     regroup_scheduler_states,
@@ -53,18 +52,44 @@ class _NoDump(logging.Filter):
                     or message.startswith(_MMENGINE_NOTICES))
 
 
-class _RestartWithoutSleep(_InfiniteDataloaderIterator):
-    """mmengine's endless iterator, minus the sleep at each restart."""
+class _RestartWithoutSleep:
+    """An endless iterator over a dataloader that restarts it at the end of
+    each pass as mmengine's loop does (``set_epoch``, then a new iterator),
+    minus the sleep.
 
-    def __init__(self, started: _InfiniteDataloaderIterator) -> None:
-        # Take over the loop's iterator: creating another one would draw
-        # a dataloader seed from torch's generator and shift every later
-        # random number.
-        self._dataloader = started._dataloader
-        self._iterator = started._iterator
-        self._epoch = started._epoch
+    It takes over the loop's own iterator object through its attributes
+    (``_dataloader``, ``_iterator``, ``_epoch``), read with defaults:
+    mmengine 0.10.7 creates the first pass's iterator when the loop is
+    built, the maintained line (onedl-mmengine) at the first ``next``.
+    Creating one here instead would draw a dataloader seed from torch's
+    generator at another moment and shift every later random number, so
+    a missing iterator is created at the first ``next``, as there.
+    """
+
+    def __init__(self, started) -> None:
+        self._dataloader = getattr(started, '_dataloader', None)
+        if self._dataloader is None:
+            raise TypeError(
+                'The training loop\'s dataloader iterator has no '
+                '`_dataloader`: this mmengine is neither 0.10.7 nor '
+                'onedl-mmengine; report it with `pip list | grep mm`.')
+        self._iterator = getattr(started, '_iterator', None)
+        self._epoch = getattr(started, '_epoch', 0)
+
+    def __iter__(self):
+        return self
+
+    def skip_iter(self, num_iters: int) -> None:
+        """Skip the batches a resumed run has trained on, by drawing them
+        (what mmengine 0.10.7's loop does on resume, and onedl-mmengine's
+        with this iterator), so a resumed run sees the batches and random
+        numbers of an uninterrupted one on either line."""
+        for _ in range(max(0, num_iters)):
+            next(self)
 
     def __next__(self):
+        if self._iterator is None:
+            self._iterator = iter(self._dataloader)
         try:
             return next(self._iterator)
         except StopIteration:
