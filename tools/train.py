@@ -15,7 +15,12 @@ from mmreidgen.apis.cli import (
 )
 from mmreidgen.engine import find_resumable_checkpoint
 from mmreidgen.engine.dist import setup_cpu_distributed
-from mmreidgen.utils import cap_num_workers, enable_amp, register_all_modules
+from mmreidgen.utils import (
+    cap_num_workers,
+    enable_amp,
+    register_all_modules,
+    work_dir_lock,
+)
 
 STATE = {}
 
@@ -67,6 +72,12 @@ def main(argv=None):
     cfg = load_config(args.config, options, work_dir=args.work_dir)
     cfg.launcher = args.launcher
     STATE.update(config=args.config, work_dir=cfg.work_dir)
+    with work_dir_lock(cfg.work_dir, 'tools/train.py'):
+        train(args, cfg)
+
+
+def train(args, cfg) -> None:
+    """Train ``cfg`` as the command line asks (work dir locked)."""
     setup_cpu_distributed(cfg, args.launcher)
     if args.check_data:
         from mmreidgen.datasets.check import check_config_data

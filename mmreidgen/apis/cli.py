@@ -10,6 +10,8 @@ from typing import Callable, Iterable, Optional, Sequence
 
 from mmengine.config import DictAction
 
+from mmreidgen.utils.work_dir_lock import WorkDirLockedError
+
 
 class ConfigOptionAction(DictAction):
     """mmengine's ``--cfg-options`` parser that also reads ``dict(...)``.
@@ -85,7 +87,9 @@ def run_tool(main: Callable, work_dir_of: Callable[[], Optional[str]] =
         sys.exit(130)
     except Exception as err:  # noqa: BLE001 - every error ends readable
         text = traceback.format_exc()
-        path = error_log_path(work_dir_of())
+        # A locked work dir belongs to another run: write nothing there.
+        path = error_log_path(
+            None if isinstance(err, WorkDirLockedError) else work_dir_of())
         with open(path, 'a', encoding='utf-8') as f:
             f.write(text)
         if os.environ.get('MMREIDGEN_TRACEBACK') == '1':

@@ -61,7 +61,7 @@ def test_checkpoint(cfg, checkpoint: str, launcher: str = 'none',
         dict[str, float]: The test loop's metrics.
     """
     from mmreidgen.engine.dist import setup_cpu_distributed
-    from mmreidgen.utils import cap_num_workers
+    from mmreidgen.utils import cap_num_workers, work_dir_lock
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(
             f'Checkpoint {checkpoint} does not exist; pass the path of a '
@@ -82,7 +82,8 @@ def test_checkpoint(cfg, checkpoint: str, launcher: str = 'none',
         from mmreidgen.engine.runner import ReIDRunner
         cap_num_workers(cfg)
         cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + hooks
-        metrics = ReIDRunner.from_cfg(cfg).test()
+        with work_dir_lock(cfg.work_dir, 'tools/test.py'):
+            metrics = ReIDRunner.from_cfg(cfg).test()
     return {k: float(v) for k, v in metrics.items()}
 
 

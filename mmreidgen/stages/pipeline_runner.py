@@ -13,6 +13,7 @@ from mmengine.logging import print_log
 
 from mmreidgen.registry import RUNNERS, STAGES
 from mmreidgen.utils.config_check import cap_num_workers, enable_amp
+from mmreidgen.utils.work_dir_lock import work_dir_lock
 
 from .base_stage import read_json, write_json
 from .config import ConfigError, _to_plain, resolve_stage, stage_names
@@ -206,7 +207,18 @@ class PipelineRunner:
                           '(--restart-from).', logger='current')
 
     def train(self) -> None:
-        """Run every stage that is not done yet."""
+        """Run every stage that is not done yet.
+
+        The work dir is locked meanwhile (``<work_dir>/.workdir.lock``).
+
+        Raises:
+            WorkDirLockedError: Another process is writing into the work
+                dir; nothing was run or moved.
+        """
+        with work_dir_lock(self.work_dir, 'PipelineRunner'):
+            self._train()
+
+    def _train(self) -> None:
         if self.restart_from is not None:
             self._restart(self.restart_from)
         keys = self._keys()
@@ -286,4 +298,5 @@ class PipelineRunner:
         hooks = list(cfg.get('custom_hooks') or [])
         cfg.custom_hooks = hooks + copy.deepcopy(self.extra_hooks)
         cap_num_workers(cfg)
-        return build_runner(without_training(cfg)).test()
+        with work_dir_lock(cfg.work_dir, 'PipelineRunner.test'):
+            return build_runner(without_training(cfg)).test()
