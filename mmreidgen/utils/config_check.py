@@ -51,6 +51,12 @@ def drop_pretrained(node):
     return node
 
 
+def amp_dtype(dtype: Optional[str] = None) -> str:
+    """The autocast dtype ``--amp`` uses: ``dtype``, or by default float16
+    on GPU and bfloat16 on CPU."""
+    return dtype or ('float16' if torch.cuda.is_available() else 'bfloat16')
+
+
 def enable_amp(cfg: Config, dtype: Optional[str] = None) -> None:
     """Switch every plain optim wrapper of ``cfg`` to mixed precision.
 
@@ -68,7 +74,7 @@ def enable_amp(cfg: Config, dtype: Optional[str] = None) -> None:
             None: float16 on GPU, bfloat16 on CPU.
     """
     on_gpu = torch.cuda.is_available()
-    dtype = dtype or ('float16' if on_gpu else 'bfloat16')
+    dtype = amp_dtype(dtype)
     if dtype == 'float16' and not on_gpu:
         raise ValueError(
             '--amp-dtype float16 needs a GPU (loss-scaled float16 autocast '
