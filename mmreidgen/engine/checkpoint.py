@@ -15,7 +15,8 @@ it as mmengine's ``'local'`` backend, so every checkpoint, and every other
 
 ``CheckpointHook`` writes ``<work_dir>/last_checkpoint`` itself with
 ``open()``. A kill at that moment can leave it empty; a checkpoint from a
-run without this module can be truncated. :func:`find_resumable_checkpoint`
+run without this module can be truncated; in a copied work dir it names
+the original's file. :func:`find_resumable_checkpoint`
 therefore checks the file named there and otherwise falls back to the
 newest complete ``iter_*.pth``/``epoch_*.pth``; ``tools/train.py --resume``
 uses it.
@@ -151,13 +152,19 @@ def list_checkpoints(work_dir: str) -> List[str]:
     return [path for _, path in sorted(found, reverse=True)]
 
 
+def _in_folder(path: str, folder: str) -> bool:
+    return osp.dirname(osp.realpath(path)) == osp.realpath(folder)
+
+
 def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
     """The checkpoint that ``--resume`` should continue from.
 
-    The file named in ``<work_dir>/last_checkpoint`` when it is complete;
-    otherwise (the pointer is missing, empty, truncated, or names a missing
-    or truncated file) the newest complete ``iter_*.pth``/``epoch_*.pth``
-    in ``work_dir``, with a logged warning saying why.
+    The file named in ``<work_dir>/last_checkpoint`` when it is complete
+    and lies in ``work_dir``; otherwise (the pointer is missing, empty,
+    truncated, names a missing or truncated file, or names a file in
+    another folder, as in a copy of a work dir, since mmengine writes an
+    absolute path) the newest complete ``iter_*.pth``/``epoch_*.pth`` in
+    ``work_dir``, with a logged warning saying why.
 
     Args:
         work_dir (str): The run's work dir.
@@ -170,7 +177,8 @@ def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
     if osp.isfile(pointer):
         with open(pointer, encoding='utf-8', errors='replace') as f:
             named = f.read().strip() or None
-        if named is not None and is_complete_checkpoint(named):
+        if named is not None and is_complete_checkpoint(named) and \
+                _in_folder(named, work_dir):
             return named
     candidates = [p for p in list_checkpoints(work_dir)
                   if is_complete_checkpoint(p)]
@@ -178,6 +186,9 @@ def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
         return None
     why = ('is missing' if not osp.isfile(pointer) else
            'is empty' if named is None else
+           f'names {named}, which is outside {work_dir} (a copied or '
+           'moved work dir resumes only its own checkpoints)'
+           if not _in_folder(named, work_dir) else
            f'names {named}, which is missing or truncated')
     if candidates:
         print_log(
