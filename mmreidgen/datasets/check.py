@@ -1,11 +1,11 @@
 """Decode every image and mask a config uses, before training starts."""
 import copy
-from typing import Dict, Iterable, List
-
-import cv2
+from typing import Dict, Iterable, List, Optional
 
 from mmreidgen.registry import DATASETS
 from mmreidgen.utils.progress import ProgressBar
+
+from .transforms.loading import decode_image
 
 
 def _datasets(loader: dict) -> Iterable[dict]:
@@ -38,6 +38,14 @@ def _loaders(cfg) -> List[dict]:
     return loaders
 
 
+def _backend_args(pipeline: Optional[list]) -> Optional[dict]:
+    """The file backend arguments of the pipeline's LoadReIDImage."""
+    for step in pipeline or []:
+        if isinstance(step, dict) and step.get('type') == 'LoadReIDImage':
+            return step.get('backend_args')
+    return None
+
+
 def check_config_data(cfg) -> Dict[str, int]:
     """Decode every image (and mask) of every dataset the config reads.
 
@@ -51,13 +59,14 @@ def check_config_data(cfg) -> Dict[str, int]:
     Returns:
         dict: ``images`` and ``masks`` checked.
     """
-    seen, files = set(), []
+    seen, found = set(), {}
     for loader in _loaders(cfg):
         for dataset_cfg in _datasets(loader):
             if dataset_cfg.get('type') in ('ReIDListDataset',
                                            'SLSRGeneratedDataset'):
                 continue
             dataset_cfg = copy.deepcopy(dataset_cfg)
+            backend_args = _backend_args(dataset_cfg.get('pipeline'))
             dataset_cfg['pipeline'] = []
             key = repr(sorted((k, repr(v)) for k, v in dataset_cfg.items()))
             if key in seen:
@@ -66,15 +75,16 @@ def check_config_data(cfg) -> Dict[str, int]:
             dataset = DATASETS.build(dataset_cfg)
             for i in range(len(dataset)):
                 info = dataset.get_data_info(i)
-                files.append(info['img_path'])
+                found[info['img_path']] = ('color', backend_args)
                 if info.get('mask_path'):
-                    files.append(info['mask_path'])
-    files = sorted(set(files))
+                    found[info['mask_path']] = ('grayscale', backend_args)
+    files = sorted(found)
     bad = []
     bar = ProgressBar(len(files))
     for path in files:
-        img = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-        if img is None or img.size == 0:
+        # Decoded exactly as LoadReIDImage decodes (not cv2.imread, which
+        # accepts a truncated JPEG that the loader rejects).
+        if decode_image(path, *found[path]) is None:
             bad.append(path)
         bar.update()
     if bad:
