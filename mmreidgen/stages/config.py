@@ -24,6 +24,10 @@ Schedules in epochs and fractions
     ends in ``_ratio`` (``milestones_ratio``, ``end_ratio``,
     ``interval_ratio``, ``ramps_ratio``, ...) is replaced by the key without
     the suffix, each number multiplied by ``max_iters`` and rounded down.
+    A linear or polynomial scheduler (``LinearLR``, ...) whose ``begin`` or
+    ``end`` comes from a fraction spans at least two iterations when the run
+    has them: mmengine's ``LinearLR`` with ``end - begin == 1`` never leaves
+    its ``start_factor`` (``end_ratio=1/12`` of a 12-iteration run).
     mmengine's own ``eta_min_ratio`` (of the cosine schedulers: a fraction
     of the learning rate) is left to mmengine.
     A schedule then follows its stage's length when only the length is
@@ -182,6 +186,26 @@ def _is_fraction(key: Any) -> bool:
     return name.endswith('_ratio') and name not in _MMENGINE_RATIOS
 
 
+#: mmengine schedulers that change the value over ``end - begin - 1``
+#: steps: with ``end - begin == 1`` they hold the start value for the whole
+#: run (a warm-up that never warms), so they need two iterations.
+SPAN_SCHEDULERS = frozenset({
+    'LinearLR', 'LinearMomentum', 'LinearParamScheduler', 'PolyLR',
+    'PolyMomentum', 'PolyParamScheduler'
+})
+
+
+def _keep_span(scheduler: dict, total: int) -> dict:
+    """Give a linear or polynomial scheduler whose ``begin``/``end`` came
+    from fractions the two iterations it needs, when the run has them."""
+    begin, end = scheduler.get('begin', 0), scheduler.get('end')
+    if not isinstance(begin, int) or not isinstance(end, int):
+        return scheduler
+    if end - begin < 2 and begin + 2 <= total:
+        scheduler['end'] = begin + 2
+    return scheduler
+
+
 def _apply_ratios(node: Any, total: int, where: str) -> Any:
     if isinstance(node, dict):
         out = {}
@@ -193,6 +217,9 @@ def _apply_ratios(node: Any, total: int, where: str) -> Any:
             if _is_fraction(key):
                 out[key[:-len('_ratio')]] = _scale(value, total,
                                                    f'{where}.{key}')
+        if out.get('type') in SPAN_SCHEDULERS and (
+                'begin_ratio' in node or 'end_ratio' in node):
+            out = _keep_span(out, total)
         return out
     if isinstance(node, list):
         return [

@@ -361,3 +361,56 @@ def test_find_config_names_the_closest_configs():
     assert osp.samefile(find_config('crgan/crgan_r50_market2duke.py'), CRGAN)
     assert osp.samefile(find_config('configs/crgan/crgan_r50_market2duke.py'),
                         CRGAN)
+
+
+@pytest.mark.parametrize('max_iters, end', [(1, 1), (2, 2), (12, 2),
+                                            (23, 2), (24, 2), (36, 3)])
+def test_a_short_run_still_warms_up(max_iters, end):
+    import torch
+    from mmengine.optim.scheduler import LinearLR, MultiStepLR
+    cfg = resolve_schedule(dict(
+        train_cfg=dict(max_iters=max_iters),
+        param_scheduler=[
+            dict(type='LinearLR', start_factor=0.1, by_epoch=False,
+                 begin=0, end_ratio=1 / 12),
+            dict(type='MultiStepLR', by_epoch=False,
+                 milestones_ratio=[2 / 3], gamma=0.1)
+        ]))
+    warm, steps = cfg['param_scheduler']
+    assert (warm['begin'], warm['end']) == (0, end)
+    # The warm-up of mmengine's LinearLR ends at full rate (1 iteration
+    # runs are all warm-up), and the milestone still follows.
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.)
+    schedulers = [
+        LinearLR(optimizer, start_factor=0.1, begin=0, end=warm['end']),
+        MultiStepLR(optimizer, milestones=steps['milestones'], gamma=0.1)
+    ]
+    lrs = []
+    for _ in range(max_iters):
+        lrs.append(optimizer.param_groups[0]['lr'])
+        optimizer.step()
+        for scheduler in schedulers:
+            scheduler.step()
+    milestone = steps['milestones'][0]
+    if max_iters >= 2:
+        # The warm-up's last step is end - 1.
+        assert lrs[milestone - 1] == pytest.approx(
+            1.0 if milestone >= end else 0.1)
+    assert lrs[-1] == pytest.approx(0.1)  # after the milestone, or warm-up
+    # A scheduler given in iterations is left as written.
+    cfg = resolve_schedule(dict(
+        train_cfg=dict(max_iters=max_iters),
+        param_scheduler=[dict(type='LinearLR', begin=0, end=1)]))
+    assert cfg['param_scheduler'][0]['end'] == 1
+
+
+def test_every_warm_up_of_the_configs_warms_in_short_runs():
+    key = 'stages.stage1_pretrain.cfg.train_cfg.max_iters'
+    for cfg in (load(BASELINE, {'train_cfg.max_iters': 3}),
+                load(CRGAN_SYNTH, {key: 3}, stage='stage1_pretrain')):
+        schedulers = cfg.param_scheduler
+        if isinstance(schedulers, dict):
+            schedulers = [s for group in schedulers.values() for s in group]
+        for scheduler in schedulers:
+            if scheduler.type == 'LinearLR':
+                assert scheduler.end - scheduler.begin >= 2, scheduler
