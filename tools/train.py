@@ -94,7 +94,9 @@ def train(args, cfg) -> None:
         PipelineRunner(cfg, amp_dtype=amp,
                        extra_hooks=tool_hooks(args)).train()
         return
+    from mmreidgen.datasets.check import check_epoch_images
     from mmreidgen.engine.runner import ReIDRunner
+    check_epoch_images(cfg, args.config)
     cap_num_workers(cfg)
     if args.amp:
         enable_amp(cfg, args.amp_dtype)

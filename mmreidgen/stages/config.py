@@ -19,7 +19,9 @@ Schedules in epochs and fractions
     An ``IterBasedTrainLoop`` ``train_cfg`` may give ``max_epochs`` and
     ``num_images`` (an int, or a list of ints that are added) instead of
     ``max_iters``: ``max_iters = max_epochs * (num_images // batch_size)``
-    with the train loader's batch size. Afterwards, in ``train_cfg``,
+    with the train loader's batch size. The count is recorded as
+    ``epoch_images``; training refuses to start when the train set holds
+    another number of images. Afterwards, in ``train_cfg``,
     ``param_scheduler``, ``default_hooks`` and ``custom_hooks``, a key that
     ends in ``_ratio`` (``milestones_ratio``, ``end_ratio``,
     ``interval_ratio``, ``ramps_ratio``, ...) is replaced by the key without
@@ -54,6 +56,9 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from mmengine.config import Config, ConfigDict
 
+# Where resolve_schedule records the image count that turned epochs into
+# iterations; not read by any runner.
+EPOCH_IMAGES_KEY = 'epoch_images'
 # Keys that steer a pipeline; no stage runs with them.
 PIPELINE_KEYS = ('stages', 'stage_order', 'runner_type', 'only_stage',
                  'test_stage', 'restart_from')
@@ -253,16 +258,23 @@ def resolve_schedule(cfg: dict) -> dict:
     if 'max_epochs' in train_cfg and train_cfg.get(
             'type', 'IterBasedTrainLoop') == 'IterBasedTrainLoop' and \
             'num_images' in train_cfg:
-        images = train_cfg.pop('num_images')
-        images = sum(images) if isinstance(images, (list, tuple)) else images
+        counts = train_cfg.pop('num_images')
+        counts = list(counts) if isinstance(counts, (list, tuple)) else [
+            counts]
+        images = sum(int(n) for n in counts)
         loader = cfg.get('train_dataloader') or {}
         batch = loader.get('batch_size')
         if not batch:
             raise ConfigError(
                 'train_cfg gives max_epochs and num_images, which need '
                 'train_dataloader.batch_size.')
-        train_cfg['max_iters'] = int(train_cfg.pop('max_epochs')) * (
-            int(images) // int(batch))
+        epochs = int(train_cfg.pop('max_epochs'))
+        train_cfg['max_iters'] = epochs * (int(images) // int(batch))
+        # What the schedule assumed, checked against the train set when
+        # training starts (mmreidgen.datasets.check.check_epoch_images).
+        cfg[EPOCH_IMAGES_KEY] = dict(
+            num_images=int(images), counts=[int(n) for n in counts],
+            epochs=epochs, batch_size=int(batch))
     elif 'num_images' in train_cfg:
         raise ConfigError(
             'train_cfg.num_images only works with max_epochs in an '

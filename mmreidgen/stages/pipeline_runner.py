@@ -20,7 +20,13 @@ from mmreidgen.utils.config_check import (
 from mmreidgen.utils.work_dir_lock import work_dir_lock
 
 from .base_stage import read_json, write_json
-from .config import ConfigError, _to_plain, resolve_stage, stage_names
+from .config import (
+    EPOCH_IMAGES_KEY,
+    ConfigError,
+    _to_plain,
+    resolve_stage,
+    stage_names,
+)
 
 MARKER = 'done'
 CONFIG_COPY = 'stage_config.json'
@@ -28,7 +34,7 @@ CONFIG_COPY = 'stage_config.json'
 # does not make a finished stage stale.
 _VOLATILE = {'num_workers', 'persistent_workers', 'pin_memory',
              'prefetch_factor', 'experiment_name', 'work_dir', 'launcher',
-             'resume', 'log_level', 'visualizer'}
+             'resume', 'log_level', 'visualizer', EPOCH_IMAGES_KEY}
 # Hooks a tool adds (``extra_hooks``) that change what a stage computes;
 # they are recorded under ``tool_options`` with the precision.
 COMPUTING_HOOKS = {'ChannelsLastHook': 'channels_last'}
