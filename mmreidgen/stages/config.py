@@ -448,7 +448,8 @@ def resolve_stage(top: dict, name: str, work_dir: str) -> dict:
     # Runtime keys only: the variables of the top level stay behind.
     return {
         k: v
-        for k, v in cfg.items() if k in RUNNER_KEYS or k == 'stage'
+        for k, v in cfg.items()
+        if k in RUNNER_KEYS or k in ('stage', EPOCH_IMAGES_KEY)
     }
 
 
