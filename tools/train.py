@@ -14,6 +14,7 @@ from mmreidgen.apis.cli import (
     tool_parser,
 )
 from mmreidgen.engine import find_resumable_checkpoint
+from mmreidgen.engine.checkpoint import check_resume_config
 from mmreidgen.engine.dist import setup_cpu_distributed
 from mmreidgen.utils import (
     cap_num_workers,
@@ -108,6 +109,8 @@ def train(args, cfg) -> None:
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
+    if cfg.resume:
+        check_resume_config(cfg, cfg.load_from)
     ReIDRunner.from_cfg(cfg).train()
 
 

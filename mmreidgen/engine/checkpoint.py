@@ -21,14 +21,16 @@ therefore checks the file named there and otherwise falls back to the
 newest complete ``iter_*.pth``/``epoch_*.pth``; ``tools/train.py --resume``
 uses it.
 """
+import json
 import os
 import os.path as osp
 import re
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import List, Optional, Union
+from typing import Any, Dict, List, Optional, Union
 
+from mmengine.config import Config
 from mmengine.fileio import LocalBackend, register_backend
 from mmengine.logging import print_log
 
@@ -201,3 +203,77 @@ def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
         'epoch_*.pth; training starts from scratch.',
         logger='current', level=30)
     return None
+
+
+#: Config sections whose state ``--resume`` restores from the checkpoint
+#: (optimizer, schedulers, loop) instead of building it from the config.
+RESUMED_SECTIONS = ('optim_wrapper', 'param_scheduler', 'train_cfg')
+
+
+def _flat(node: Any, prefix: str) -> Dict[str, Any]:
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            out.update(_flat(value, f'{prefix}.{key}'))
+        return out
+    if isinstance(node, list) and any(isinstance(v, dict) for v in node):
+        out = {}
+        for i, value in enumerate(node):
+            out.update(_flat(value, f'{prefix}.{i}'))
+        return out
+    return {prefix: node}
+
+
+def _sections(cfg) -> Dict[str, Any]:
+    plain = {k: cfg.get(k) for k in RESUMED_SECTIONS}
+    # Tuples and lists, ConfigDict and dict compare equal.
+    plain = json.loads(json.dumps(
+        {k: v.to_dict() if hasattr(v, 'to_dict') else v
+         for k, v in plain.items()}, default=str))
+    out = {}
+    for key, value in plain.items():
+        out.update(_flat(value, key))
+    return out
+
+
+def check_resume_config(cfg, checkpoint: str) -> None:
+    """Refuse to resume when the config changes what the checkpoint restores.
+
+    Resuming restores the optimizer (its learning rate and momentum
+    included), the schedulers (their milestones included) and the loop from
+    the checkpoint, so an override of ``optim_wrapper``, ``param_scheduler``
+    or ``train_cfg`` would be written into the config copy without taking
+    effect. The checkpoint's ``meta.cfg`` (the config it was trained with)
+    is compared with ``cfg`` in those sections.
+
+    Args:
+        cfg (Config): The config about to resume.
+        checkpoint (str): The checkpoint it resumes.
+
+    Raises:
+        ValueError: Naming each changed key with both values.
+    """
+    import torch
+
+    from mmreidgen.utils.safe_load import register_safe_globals
+    register_safe_globals()
+    meta = torch.load(checkpoint, map_location='cpu',
+                      weights_only=True).get('meta') or {}
+    text = meta.get('cfg')
+    if not text:
+        return
+    saved = _sections(Config.fromstring(text, '.py'))
+    now = _sections(cfg)
+    changed = sorted(k for k in set(saved) | set(now)
+                     if saved.get(k) != now.get(k))
+    if not changed:
+        return
+    shown = '; '.join(f'{k}: {saved.get(k)!r} -> {now.get(k)!r}'
+                      for k in changed[:8])
+    more = f' and {len(changed) - 8} more' if len(changed) > 8 else ''
+    raise ValueError(
+        f'--resume restores the optimizer, schedulers and loop of '
+        f'{checkpoint}, so these changes would not take effect: {shown}'
+        f'{more}. Nothing was run. Resume without them, or start a new run '
+        'from its weights in another work dir: --work-dir NEW --cfg-options '
+        f'load_from={checkpoint} (without --resume).')
