@@ -414,3 +414,20 @@ def test_every_warm_up_of_the_configs_warms_in_short_runs():
         for scheduler in schedulers:
             if scheduler.type == 'LinearLR':
                 assert scheduler.end - scheduler.begin >= 2, scheduler
+
+
+def test_stages_record_the_image_count_of_their_schedule(tmp_path):
+    from mmreidgen.stages import PipelineRunner
+    stage1 = load(SLSR, stage='stage1_baseline')
+    assert stage1.epoch_images == dict(num_images=881, counts=[881],
+                                       epochs=40, batch_size=32)
+    assert load(SLSR, stage='stage5_finetune').epoch_images['counts'] == [
+        881, 800]
+    # An explicit length has no such record; the record is not part of
+    # the stage's hash (max_iters is).
+    key = 'stages.stage1_baseline.cfg.train_cfg.max_iters'
+    assert 'epoch_images' not in load(SLSR, {key: 5},
+                                      stage='stage1_baseline')
+    cfg = load_config(SLSR, {}, work_dir=str(tmp_path))
+    keys = PipelineRunner(cfg)._keys()
+    assert 'epoch_images' not in keys['stage1_baseline']['config']
