@@ -205,6 +205,64 @@ def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
     return None
 
 
+def load_checkpoint_file(path: str) -> dict:
+    """``torch.load`` a checkpoint safely, with one message per failure.
+
+    Loads with ``weights_only=True`` (and the types mmengine checkpoints
+    hold, :func:`mmreidgen.utils.safe_load.register_safe_globals`). A
+    missing, empty or truncated file, or one that holds other Python
+    objects (which unpickling could run as code), raises an error that
+    names the file, the cause and the fix, instead of torch's text (which
+    suggests ``weights_only=False``, exactly what must not be done with an
+    untrusted file).
+
+    Args:
+        path (str): The checkpoint.
+
+    Returns:
+        dict: What ``torch.save`` stored.
+
+    Raises:
+        FileNotFoundError: No such file.
+        ValueError: Empty, truncated or not weights only.
+    """
+    import pickle
+
+    import torch
+
+    from mmreidgen.utils.safe_load import register_safe_globals
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'Checkpoint {path} does not exist; pass a .pth file written by '
+            'tools/train.py (e.g. <work_dir>/iter_N.pth).')
+    register_safe_globals()
+    try:
+        return torch.load(path, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as err:
+        detail = next((line.strip() for line in str(err).splitlines()
+                       if 'Unsupported global' in line), '')
+        detail = detail.split(' was not an allowed global')[0]
+        raise ValueError(
+            f'Checkpoint {path} holds Python objects besides weights'
+            f'{f" ({detail})" if detail else ""}, so it is not loaded: '
+            'unpickling them could run code. Use a checkpoint written by '
+            'tools/train.py, or, for a file you trust, save only its '
+            'tensors (torch.save(dict(state_dict=model.state_dict()), ...)) '
+            'and load that.') from None
+    except (RuntimeError, EOFError, OSError) as err:
+        if is_complete_checkpoint(path) and \
+                not isinstance(err, (EOFError, OSError)):
+            raise
+        newest = [p for p in list_checkpoints(osp.dirname(path) or '.')
+                  if p != path and is_complete_checkpoint(p)]
+        hint = (f'the newest complete one in its folder is {newest[0]}'
+                if newest else 'train again or take another checkpoint')
+        raise ValueError(
+            f'Checkpoint {path} is empty or truncated '
+            f'({osp.getsize(path)} bytes; a write was cut short or a copy '
+            f'is incomplete), so it cannot be loaded; {hint}.') from None
+
+
 #: Config sections whose state ``--resume`` restores from the checkpoint
 #: (optimizer, schedulers, loop) instead of building it from the config.
 RESUMED_SECTIONS = ('optim_wrapper', 'param_scheduler', 'train_cfg')
@@ -253,12 +311,7 @@ def check_resume_config(cfg, checkpoint: str) -> None:
     Raises:
         ValueError: Naming each changed key with both values.
     """
-    import torch
-
-    from mmreidgen.utils.safe_load import register_safe_globals
-    register_safe_globals()
-    meta = torch.load(checkpoint, map_location='cpu',
-                      weights_only=True).get('meta') or {}
+    meta = load_checkpoint_file(checkpoint).get('meta') or {}
     text = meta.get('cfg')
     if not text:
         return

@@ -60,6 +60,7 @@ def test_checkpoint(cfg, checkpoint: str, launcher: str = 'none',
     Returns:
         dict[str, float]: The test loop's metrics.
     """
+    from mmreidgen.engine.checkpoint import load_checkpoint_file
     from mmreidgen.engine.dist import setup_cpu_distributed
     from mmreidgen.utils import cap_num_workers, work_dir_lock
     if not osp.isfile(checkpoint):
@@ -67,6 +68,8 @@ def test_checkpoint(cfg, checkpoint: str, launcher: str = 'none',
             f'Checkpoint {checkpoint} does not exist; pass the path of a '
             '.pth file written by tools/train.py (e.g. '
             f'{cfg.work_dir}/iter_N.pth).')
+    # An empty, truncated or unsafe file: one message naming it.
+    load_checkpoint_file(checkpoint)
     cfg.launcher = launcher
     cfg.load_from = checkpoint
     setup_cpu_distributed(cfg, launcher)
