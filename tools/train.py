@@ -18,6 +18,7 @@ from mmreidgen.engine.checkpoint import check_resume_config
 from mmreidgen.engine.dist import setup_cpu_distributed
 from mmreidgen.utils import (
     cap_num_workers,
+    check_optimizer_types,
     enable_amp,
     register_all_modules,
     work_dir_lock,
@@ -98,6 +99,7 @@ def train(args, cfg) -> None:
     from mmreidgen.datasets.check import check_epoch_images
     from mmreidgen.engine.runner import ReIDRunner
     check_epoch_images(cfg, args.config)
+    check_optimizer_types(cfg)
     cap_num_workers(cfg)
     if args.amp:
         enable_amp(cfg, args.amp_dtype)

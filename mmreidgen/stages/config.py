@@ -651,6 +651,51 @@ def _drop_shadowed_ratios(cfg: Config, options: Dict[str, Any]) -> None:
             node.pop('num_images', None)
 
 
+def _bases(path: str) -> List[str]:
+    """The ``_base_`` files a config file names (absolute paths)."""
+    import ast
+    try:
+        with open(path, encoding='utf-8') as f:
+            tree = ast.parse(f.read(), filename=path)
+    except (OSError, SyntaxError, ValueError):
+        return []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == '_base_'
+                for t in node.targets):
+            try:
+                value = ast.literal_eval(node.value)
+            except ValueError:
+                return []
+            names = [value] if isinstance(value, str) else list(value)
+            return [
+                osp.normpath(osp.join(osp.dirname(path), name))
+                for name in names if isinstance(name, str)
+            ]
+    return []
+
+
+def base_cycle(path: str) -> Optional[List[str]]:
+    """A loop of ``_base_`` files reached from ``path``, or None.
+
+    Returns:
+        list[str] | None: The files of the loop, its first file repeated at
+        the end (paths relative to the current folder).
+    """
+
+    def visit(node: str, trail: List[str]) -> Optional[List[str]]:
+        if node in trail:
+            return trail[trail.index(node):] + [node]
+        for base in _bases(node):
+            found = visit(base, trail + [node])
+            if found:
+                return found
+        return None
+
+    found = visit(osp.abspath(path), [])
+    return None if found is None else [osp.relpath(p) for p in found]
+
+
 def load_config(path: str,
                 cfg_options: Optional[Dict[str, Any]] = None,
                 stage: Optional[str] = None,
@@ -672,7 +717,16 @@ def load_config(path: str,
         Config: The resolved config.
     """
     path = find_config(path)
-    cfg = Config.fromfile(path)
+    try:
+        cfg = Config.fromfile(path)
+    except RecursionError:
+        cycle = base_cycle(path)
+        if cycle is None:
+            raise
+        raise ConfigError(
+            f'The _base_ files of {path} include each other: '
+            f'{" -> ".join(cycle)}. Remove the _base_ entry that closes '
+            'the loop.') from None
     if cfg_options:
         check_cfg_options(cfg, cfg_options)
         cfg.merge_from_dict(cfg_options)

@@ -8,6 +8,7 @@ from mmengine.logging import print_log
 from mmreidgen.datasets.check import check_epoch_images
 from mmreidgen.engine.checkpoint import find_resumable_checkpoint
 from mmreidgen.registry import STAGES
+from mmreidgen.utils.config_check import check_optimizer_types
 
 from .base_stage import (
     BaseStage,
@@ -38,6 +39,7 @@ def train_in_dir(cfg, work_dir: str) -> str:
     """
     cfg.work_dir = work_dir
     check_epoch_images(cfg, work_dir)
+    check_optimizer_types(cfg)
     resumable = find_resumable_checkpoint(work_dir)
     if resumable is not None:
         print_log(f'{work_dir}: resuming from {resumable}.',

@@ -431,3 +431,16 @@ def test_stages_record_the_image_count_of_their_schedule(tmp_path):
     cfg = load_config(SLSR, {}, work_dir=str(tmp_path))
     keys = PipelineRunner(cfg)._keys()
     assert 'epoch_images' not in keys['stage1_baseline']['config']
+
+
+def test_a_base_cycle_names_its_files(tmp_path):
+    (tmp_path / 'a.py').write_text("_base_ = ['b.py']\nx = 1\n")
+    (tmp_path / 'b.py').write_text("_base_ = './c.py'\ny = 2\n")
+    (tmp_path / 'c.py').write_text("_base_ = ['a.py']\nz = 3\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(str(tmp_path / 'a.py'))
+    message = str(err.value)
+    assert 'include each other' in message
+    cycle = message.split(': ', 1)[1].split('. ')[0].split(' -> ')
+    assert [osp.basename(p) for p in cycle] == ['a.py', 'b.py', 'c.py',
+                                                'a.py']
