@@ -14,8 +14,15 @@ from mmreidgen.apis.cli import (
     tool_parser,
 )
 from mmreidgen.engine import find_resumable_checkpoint
+from mmreidgen.engine.checkpoint import check_resume_config
 from mmreidgen.engine.dist import setup_cpu_distributed
-from mmreidgen.utils import cap_num_workers, enable_amp, register_all_modules
+from mmreidgen.utils import (
+    cap_num_workers,
+    check_optimizer_types,
+    enable_amp,
+    register_all_modules,
+    work_dir_lock,
+)
 
 STATE = {}
 
@@ -67,6 +74,12 @@ def main(argv=None):
     cfg = load_config(args.config, options, work_dir=args.work_dir)
     cfg.launcher = args.launcher
     STATE.update(config=args.config, work_dir=cfg.work_dir)
+    with work_dir_lock(cfg.work_dir, 'tools/train.py'):
+        train(args, cfg)
+
+
+def train(args, cfg) -> None:
+    """Train ``cfg`` as the command line asks (work dir locked)."""
     setup_cpu_distributed(cfg, args.launcher)
     if args.check_data:
         from mmreidgen.datasets.check import check_config_data
@@ -83,7 +96,10 @@ def main(argv=None):
         PipelineRunner(cfg, amp_dtype=amp,
                        extra_hooks=tool_hooks(args)).train()
         return
+    from mmreidgen.datasets.check import check_epoch_images
     from mmreidgen.engine.runner import ReIDRunner
+    check_epoch_images(cfg, args.config)
+    check_optimizer_types(cfg)
     cap_num_workers(cfg)
     if args.amp:
         enable_amp(cfg, args.amp_dtype)
@@ -95,6 +111,8 @@ def main(argv=None):
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
+    if cfg.resume:
+        check_resume_config(cfg, cfg.load_from)
     ReIDRunner.from_cfg(cfg).train()
 
 

@@ -1,6 +1,7 @@
 """What the command-line tools share: overrides, errors, interruption."""
 import argparse
 import ast
+import errno
 import os
 import os.path as osp
 import sys
@@ -9,6 +10,8 @@ import traceback
 from typing import Callable, Iterable, Optional, Sequence
 
 from mmengine.config import DictAction
+
+from mmreidgen.utils.work_dir_lock import WorkDirLockedError
 
 
 class ConfigOptionAction(DictAction):
@@ -85,17 +88,46 @@ def run_tool(main: Callable, work_dir_of: Callable[[], Optional[str]] =
         sys.exit(130)
     except Exception as err:  # noqa: BLE001 - every error ends readable
         text = traceback.format_exc()
-        path = error_log_path(work_dir_of())
-        with open(path, 'a', encoding='utf-8') as f:
-            f.write(text)
+        # A locked work dir belongs to another run: write nothing there.
+        where = _write_traceback(
+            text, None if isinstance(err, WorkDirLockedError) else
+            work_dir_of)
         if os.environ.get('MMREIDGEN_TRACEBACK') == '1':
             sys.stderr.write(text)
         message = str(err).strip().strip('"') or repr(err)
+        if isinstance(err, OSError) and err.errno == errno.ENOSPC:
+            message += (' The disk is full: free space there, or write to '
+                        'another disk (--work-dir).')
         sys.stdout.flush()
         sys.stderr.write(
-            f'\n(traceback in {path}; MMREIDGEN_TRACEBACK=1 prints it)\n'
+            f'\n({where}; MMREIDGEN_TRACEBACK=1 prints it)\n'
             f'Error ({type(err).__name__}): {message}\n')
         sys.exit(1)
+
+
+def _write_traceback(text: str,
+                     work_dir_of: Optional[Callable[[], Optional[str]]]
+                     ) -> str:
+    """Append ``text`` to the error log; say where it went.
+
+    A failure to write (a full disk) is reported in the returned words
+    instead of raising, and leaves no empty log behind.
+    """
+    path = None
+    try:
+        path = error_log_path(work_dir_of() if work_dir_of else None)
+        with open(path, 'a', encoding='utf-8') as f:
+            f.write(text)
+        return f'traceback in {path}'
+    except OSError as log_err:
+        if path and osp.isfile(path) and osp.getsize(path) == 0:
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+        return (f'the traceback could not be written to '
+                f'{path or "a log file"}: '
+                f'{log_err.strerror or log_err}')
 
 
 def add_cfg_options(parser: argparse.ArgumentParser) -> None:

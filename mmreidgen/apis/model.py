@@ -2,7 +2,6 @@
 import os.path as osp
 from typing import Optional, Union
 
-import torch
 import torch.nn as nn
 from mmengine.config import Config
 
@@ -67,9 +66,8 @@ def load_weights(model: nn.Module, checkpoint: str) -> nn.Module:
             f'Checkpoint {checkpoint} does not exist; pass a .pth file '
             'written by tools/train.py (e.g. <work_dir>/iter_N.pth or '
             '<work_dir>/<stage>/final.pth).')
-    from mmreidgen.utils.safe_load import register_safe_globals
-    register_safe_globals()
-    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=True)
+    from mmreidgen.engine.checkpoint import load_checkpoint_file
+    ckpt = load_checkpoint_file(checkpoint)
     check_checkpoint_compatible(
         model, ckpt, filename=f'Checkpoint {checkpoint}')
     state = ckpt.get('state_dict', ckpt)

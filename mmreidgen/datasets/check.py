@@ -1,11 +1,13 @@
-"""Decode every image and mask a config uses, before training starts."""
+"""Checks of a config's data before training starts: every image and mask
+decodes (``--check-data``), and the train set is as large as the schedule
+assumed."""
 import copy
-from typing import Dict, Iterable, List
-
-import cv2
+from typing import Dict, Iterable, List, Optional
 
 from mmreidgen.registry import DATASETS
 from mmreidgen.utils.progress import ProgressBar
+
+from .transforms.loading import decode_image
 
 
 def _datasets(loader: dict) -> Iterable[dict]:
@@ -38,6 +40,14 @@ def _loaders(cfg) -> List[dict]:
     return loaders
 
 
+def _backend_args(pipeline: Optional[list]) -> Optional[dict]:
+    """The file backend arguments of the pipeline's LoadReIDImage."""
+    for step in pipeline or []:
+        if isinstance(step, dict) and step.get('type') == 'LoadReIDImage':
+            return step.get('backend_args')
+    return None
+
+
 def check_config_data(cfg) -> Dict[str, int]:
     """Decode every image (and mask) of every dataset the config reads.
 
@@ -51,13 +61,14 @@ def check_config_data(cfg) -> Dict[str, int]:
     Returns:
         dict: ``images`` and ``masks`` checked.
     """
-    seen, files = set(), []
+    seen, found = set(), {}
     for loader in _loaders(cfg):
         for dataset_cfg in _datasets(loader):
             if dataset_cfg.get('type') in ('ReIDListDataset',
                                            'SLSRGeneratedDataset'):
                 continue
             dataset_cfg = copy.deepcopy(dataset_cfg)
+            backend_args = _backend_args(dataset_cfg.get('pipeline'))
             dataset_cfg['pipeline'] = []
             key = repr(sorted((k, repr(v)) for k, v in dataset_cfg.items()))
             if key in seen:
@@ -66,15 +77,16 @@ def check_config_data(cfg) -> Dict[str, int]:
             dataset = DATASETS.build(dataset_cfg)
             for i in range(len(dataset)):
                 info = dataset.get_data_info(i)
-                files.append(info['img_path'])
+                found[info['img_path']] = ('color', backend_args)
                 if info.get('mask_path'):
-                    files.append(info['mask_path'])
-    files = sorted(set(files))
+                    found[info['mask_path']] = ('grayscale', backend_args)
+    files = sorted(found)
     bad = []
     bar = ProgressBar(len(files))
     for path in files:
-        img = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-        if img is None or img.size == 0:
+        # Decoded exactly as LoadReIDImage decodes (not cv2.imread, which
+        # accepts a truncated JPEG that the loader rejects).
+        if decode_image(path, *found[path]) is None:
             bad.append(path)
         bar.update()
     if bad:
@@ -88,3 +100,58 @@ def check_config_data(cfg) -> Dict[str, int]:
     print(f'Data check: {len(files) - masks} images and {masks} masks '
           'decode.')
     return dict(images=len(files) - masks, masks=masks)
+
+
+def _without_pipelines(node):
+    if isinstance(node, dict):
+        return {k: [] if k == 'pipeline' else _without_pipelines(v)
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_without_pipelines(v) for v in node]
+    return node
+
+
+def check_epoch_images(cfg, where: str = 'the config') -> None:
+    """Refuse a schedule computed from another number of training images.
+
+    ``max_epochs`` with ``num_images`` become ``max_iters`` before any data
+    is read (:func:`mmreidgen.stages.config.resolve_schedule`, which
+    records the count as ``cfg.epoch_images``); here the train set is
+    built and its length compared with that count.
+
+    Args:
+        cfg (Config): A resolved config about to train.
+        where (str): The config or stage, for the message. Defaults to
+            'the config'.
+
+    Raises:
+        ValueError: The train set holds another number of images; the
+            message names both numbers.
+    """
+    assumed = cfg.get('epoch_images')
+    loader = cfg.get('train_dataloader') or {}
+    if not assumed or not loader.get('dataset'):
+        return
+    dataset = DATASETS.build(_without_pipelines(
+        copy.deepcopy(_plain(loader['dataset']))))
+    actual = len(dataset)
+    if actual == assumed['num_images']:
+        return
+    epochs, batch = assumed['epochs'], assumed['batch_size']
+    total = assumed['num_images']
+    counts = assumed.get('counts') or [total]
+    shown = ' + '.join(map(str, counts)) + (
+        f' = {total}' if len(counts) > 1 else '')
+    raise ValueError(
+        f'The schedule of {where} assumes {shown} training images '
+        "(train_cfg.num_images, from the config's num_train_images), but "
+        f'its train set holds {actual}: max_iters = {epochs} epochs x '
+        f'({total} // {batch}) = {epochs * (total // batch)} instead of '
+        f'{epochs * (actual // batch)}. Set num_train_images to the real '
+        'count (--cfg-options num_train_images=N), check data_root, or give '
+        'train_cfg.max_iters.')
+
+
+def _plain(node):
+    to_dict = getattr(node, 'to_dict', None)
+    return to_dict() if to_dict is not None else node

@@ -60,29 +60,37 @@ def test_checkpoint(cfg, checkpoint: str, launcher: str = 'none',
     Returns:
         dict[str, float]: The test loop's metrics.
     """
+    from mmreidgen.engine.checkpoint import load_checkpoint_file
     from mmreidgen.engine.dist import setup_cpu_distributed
-    from mmreidgen.utils import cap_num_workers
+    from mmreidgen.utils import cap_num_workers, work_dir_lock
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(
             f'Checkpoint {checkpoint} does not exist; pass the path of a '
             '.pth file written by tools/train.py (e.g. '
             f'{cfg.work_dir}/iter_N.pth).')
-    cfg.launcher = launcher
-    cfg.load_from = checkpoint
-    setup_cpu_distributed(cfg, launcher)
-    # mmengine loads non-strictly; a checkpoint of another model or with
-    # another number of classes must fail with one message instead.
-    hooks = [dict(type='CheckpointCheckHook', on_load=True)]
-    if channels_last:
-        hooks.append(dict(type='ChannelsLastHook'))
-    if cfg.get('runner_type') == 'PipelineRunner':
-        from mmreidgen.stages import PipelineRunner
-        metrics = PipelineRunner(cfg, extra_hooks=hooks).test()
-    else:
-        from mmreidgen.engine.runner import ReIDRunner
-        cap_num_workers(cfg)
-        cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + hooks
-        metrics = ReIDRunner.from_cfg(cfg).test()
+    pipeline = cfg.get('runner_type') == 'PipelineRunner'
+    # The folder the test writes into; another run there is refused first.
+    written = osp.join(cfg.work_dir, 'test_tool') if pipeline else \
+        cfg.work_dir
+    with work_dir_lock(written, 'tools/test.py'):
+        # An empty, truncated or unsafe file: one message naming it.
+        load_checkpoint_file(checkpoint)
+        cfg.launcher = launcher
+        cfg.load_from = checkpoint
+        setup_cpu_distributed(cfg, launcher)
+        # mmengine loads non-strictly; a checkpoint of another model or
+        # with another number of classes must fail with one message.
+        hooks = [dict(type='CheckpointCheckHook', on_load=True)]
+        if channels_last:
+            hooks.append(dict(type='ChannelsLastHook'))
+        if pipeline:
+            from mmreidgen.stages import PipelineRunner
+            metrics = PipelineRunner(cfg, extra_hooks=hooks).test()
+        else:
+            from mmreidgen.engine.runner import ReIDRunner
+            cap_num_workers(cfg)
+            cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + hooks
+            metrics = ReIDRunner.from_cfg(cfg).test()
     return {k: float(v) for k, v in metrics.items()}
 
 

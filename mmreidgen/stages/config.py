@@ -19,11 +19,17 @@ Schedules in epochs and fractions
     An ``IterBasedTrainLoop`` ``train_cfg`` may give ``max_epochs`` and
     ``num_images`` (an int, or a list of ints that are added) instead of
     ``max_iters``: ``max_iters = max_epochs * (num_images // batch_size)``
-    with the train loader's batch size. Afterwards, in ``train_cfg``,
+    with the train loader's batch size. The count is recorded as
+    ``epoch_images``; training refuses to start when the train set holds
+    another number of images. Afterwards, in ``train_cfg``,
     ``param_scheduler``, ``default_hooks`` and ``custom_hooks``, a key that
     ends in ``_ratio`` (``milestones_ratio``, ``end_ratio``,
     ``interval_ratio``, ``ramps_ratio``, ...) is replaced by the key without
     the suffix, each number multiplied by ``max_iters`` and rounded down.
+    A linear or polynomial scheduler (``LinearLR``, ...) whose ``begin`` or
+    ``end`` comes from a fraction spans at least two iterations when the run
+    has them: mmengine's ``LinearLR`` with ``end - begin == 1`` never leaves
+    its ``start_factor`` (``end_ratio=1/12`` of a 12-iteration run).
     mmengine's own ``eta_min_ratio`` (of the cosine schedulers: a fraction
     of the learning rate) is left to mmengine.
     A schedule then follows its stage's length when only the length is
@@ -50,6 +56,9 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from mmengine.config import Config, ConfigDict
 
+# Where resolve_schedule records the image count that turned epochs into
+# iterations; not read by any runner.
+EPOCH_IMAGES_KEY = 'epoch_images'
 # Keys that steer a pipeline; no stage runs with them.
 PIPELINE_KEYS = ('stages', 'stage_order', 'runner_type', 'only_stage',
                  'test_stage', 'restart_from')
@@ -182,6 +191,26 @@ def _is_fraction(key: Any) -> bool:
     return name.endswith('_ratio') and name not in _MMENGINE_RATIOS
 
 
+#: mmengine schedulers that change the value over ``end - begin - 1``
+#: steps: with ``end - begin == 1`` they hold the start value for the whole
+#: run (a warm-up that never warms), so they need two iterations.
+SPAN_SCHEDULERS = frozenset({
+    'LinearLR', 'LinearMomentum', 'LinearParamScheduler', 'PolyLR',
+    'PolyMomentum', 'PolyParamScheduler'
+})
+
+
+def _keep_span(scheduler: dict, total: int) -> dict:
+    """Give a linear or polynomial scheduler whose ``begin``/``end`` came
+    from fractions the two iterations it needs, when the run has them."""
+    begin, end = scheduler.get('begin', 0), scheduler.get('end')
+    if not isinstance(begin, int) or not isinstance(end, int):
+        return scheduler
+    if end - begin < 2 and begin + 2 <= total:
+        scheduler['end'] = begin + 2
+    return scheduler
+
+
 def _apply_ratios(node: Any, total: int, where: str) -> Any:
     if isinstance(node, dict):
         out = {}
@@ -193,6 +222,9 @@ def _apply_ratios(node: Any, total: int, where: str) -> Any:
             if _is_fraction(key):
                 out[key[:-len('_ratio')]] = _scale(value, total,
                                                    f'{where}.{key}')
+        if out.get('type') in SPAN_SCHEDULERS and (
+                'begin_ratio' in node or 'end_ratio' in node):
+            out = _keep_span(out, total)
         return out
     if isinstance(node, list):
         return [
@@ -226,16 +258,23 @@ def resolve_schedule(cfg: dict) -> dict:
     if 'max_epochs' in train_cfg and train_cfg.get(
             'type', 'IterBasedTrainLoop') == 'IterBasedTrainLoop' and \
             'num_images' in train_cfg:
-        images = train_cfg.pop('num_images')
-        images = sum(images) if isinstance(images, (list, tuple)) else images
+        counts = train_cfg.pop('num_images')
+        counts = list(counts) if isinstance(counts, (list, tuple)) else [
+            counts]
+        images = sum(int(n) for n in counts)
         loader = cfg.get('train_dataloader') or {}
         batch = loader.get('batch_size')
         if not batch:
             raise ConfigError(
                 'train_cfg gives max_epochs and num_images, which need '
                 'train_dataloader.batch_size.')
-        train_cfg['max_iters'] = int(train_cfg.pop('max_epochs')) * (
-            int(images) // int(batch))
+        epochs = int(train_cfg.pop('max_epochs'))
+        train_cfg['max_iters'] = epochs * (int(images) // int(batch))
+        # What the schedule assumed, checked against the train set when
+        # training starts (mmreidgen.datasets.check.check_epoch_images).
+        cfg[EPOCH_IMAGES_KEY] = dict(
+            num_images=int(images), counts=[int(n) for n in counts],
+            epochs=epochs, batch_size=int(batch))
     elif 'num_images' in train_cfg:
         raise ConfigError(
             'train_cfg.num_images only works with max_epochs in an '
@@ -409,7 +448,8 @@ def resolve_stage(top: dict, name: str, work_dir: str) -> dict:
     # Runtime keys only: the variables of the top level stay behind.
     return {
         k: v
-        for k, v in cfg.items() if k in RUNNER_KEYS or k == 'stage'
+        for k, v in cfg.items()
+        if k in RUNNER_KEYS or k in ('stage', EPOCH_IMAGES_KEY)
     }
 
 
@@ -611,6 +651,51 @@ def _drop_shadowed_ratios(cfg: Config, options: Dict[str, Any]) -> None:
             node.pop('num_images', None)
 
 
+def _bases(path: str) -> List[str]:
+    """The ``_base_`` files a config file names (absolute paths)."""
+    import ast
+    try:
+        with open(path, encoding='utf-8') as f:
+            tree = ast.parse(f.read(), filename=path)
+    except (OSError, SyntaxError, ValueError):
+        return []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == '_base_'
+                for t in node.targets):
+            try:
+                value = ast.literal_eval(node.value)
+            except ValueError:
+                return []
+            names = [value] if isinstance(value, str) else list(value)
+            return [
+                osp.normpath(osp.join(osp.dirname(path), name))
+                for name in names if isinstance(name, str)
+            ]
+    return []
+
+
+def base_cycle(path: str) -> Optional[List[str]]:
+    """A loop of ``_base_`` files reached from ``path``, or None.
+
+    Returns:
+        list[str] | None: The files of the loop, its first file repeated at
+        the end (paths relative to the current folder).
+    """
+
+    def visit(node: str, trail: List[str]) -> Optional[List[str]]:
+        if node in trail:
+            return trail[trail.index(node):] + [node]
+        for base in _bases(node):
+            found = visit(base, trail + [node])
+            if found:
+                return found
+        return None
+
+    found = visit(osp.abspath(path), [])
+    return None if found is None else [osp.relpath(p) for p in found]
+
+
 def load_config(path: str,
                 cfg_options: Optional[Dict[str, Any]] = None,
                 stage: Optional[str] = None,
@@ -632,7 +717,16 @@ def load_config(path: str,
         Config: The resolved config.
     """
     path = find_config(path)
-    cfg = Config.fromfile(path)
+    try:
+        cfg = Config.fromfile(path)
+    except RecursionError:
+        cycle = base_cycle(path)
+        if cycle is None:
+            raise
+        raise ConfigError(
+            f'The _base_ files of {path} include each other: '
+            f'{" -> ".join(cycle)}. Remove the _base_ entry that closes '
+            'the loop.') from None
     if cfg_options:
         check_cfg_options(cfg, cfg_options)
         cfg.merge_from_dict(cfg_options)

@@ -12,10 +12,21 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 
 from mmreidgen.registry import RUNNERS, STAGES
-from mmreidgen.utils.config_check import cap_num_workers, enable_amp
+from mmreidgen.utils.config_check import (
+    amp_dtype,
+    cap_num_workers,
+    enable_amp,
+)
+from mmreidgen.utils.work_dir_lock import work_dir_lock
 
 from .base_stage import read_json, write_json
-from .config import ConfigError, _to_plain, resolve_stage, stage_names
+from .config import (
+    EPOCH_IMAGES_KEY,
+    ConfigError,
+    _to_plain,
+    resolve_stage,
+    stage_names,
+)
 
 MARKER = 'done'
 CONFIG_COPY = 'stage_config.json'
@@ -23,7 +34,10 @@ CONFIG_COPY = 'stage_config.json'
 # does not make a finished stage stale.
 _VOLATILE = {'num_workers', 'persistent_workers', 'pin_memory',
              'prefetch_factor', 'experiment_name', 'work_dir', 'launcher',
-             'resume', 'log_level', 'visualizer'}
+             'resume', 'log_level', 'visualizer', EPOCH_IMAGES_KEY}
+# Hooks a tool adds (``extra_hooks``) that change what a stage computes;
+# they are recorded under ``tool_options`` with the precision.
+COMPUTING_HOOKS = {'ChannelsLastHook': 'channels_last'}
 
 
 class StaleStageError(ConfigError):
@@ -94,9 +108,11 @@ class PipelineRunner:
         cfg (Config): The pipeline config, with ``stages`` and ``work_dir``.
         amp_dtype (str, optional): Switch every stage's optim wrappers to
             mixed precision (``tools/train.py --amp``); ``''`` picks the
-            device's default dtype. Defaults to None (off).
-        extra_hooks (Sequence[dict]): Hooks added to every stage (not part
-            of the stage's recorded config). Defaults to ().
+            device's default dtype. Part of every stage's recorded
+            settings (``tool_options.amp``). Defaults to None (off).
+        extra_hooks (Sequence[dict]): Hooks added to every stage. Only
+            those that change the computation (:data:`COMPUTING_HOOKS`)
+            are part of the stage's recorded settings. Defaults to ().
     """
 
     def __init__(self,
@@ -146,12 +162,36 @@ class PipelineRunner:
         """The resolved config stage ``name`` runs with."""
         return Config(resolve_stage(self.top, name, self.work_dir))
 
+    def tool_options(self) -> dict:
+        """The tool's settings that change what every stage computes.
+
+        ``amp`` (the autocast dtype of ``--amp``) and the flags of
+        :data:`COMPUTING_HOOKS` (``channels_last``); only those that are
+        on, so that a run without them records what it always did.
+        """
+        options = {}
+        if self.amp_dtype is not None:
+            options['amp'] = amp_dtype(self.amp_dtype or None)
+        for hook in self.extra_hooks:
+            flag = COMPUTING_HOOKS.get(hook.get('type'))
+            if flag is not None:
+                options[flag] = True
+        return options
+
     def _keys(self) -> Dict[str, dict]:
-        """Per stage: canonical config and the chained hash."""
+        """Per stage: canonical config and the chained hash.
+
+        The canonical config is the resolved stage config without the
+        settings that do not change results, plus :meth:`tool_options`
+        under ``tool_options`` when any is on.
+        """
         out, previous = {}, ''
+        tool = self.tool_options()
         for name in self.names:
             canon = _canonical(
                 resolve_stage(self.top, name, self.work_dir), self.work_dir)
+            if tool:
+                canon['tool_options'] = tool
             text = json.dumps(canon, sort_keys=True, default=str)
             digest = hashlib.sha256((previous + text).encode()).hexdigest()
             out[name] = dict(config=canon, hash=digest)
@@ -206,7 +246,18 @@ class PipelineRunner:
                           '(--restart-from).', logger='current')
 
     def train(self) -> None:
-        """Run every stage that is not done yet."""
+        """Run every stage that is not done yet.
+
+        The work dir is locked meanwhile (``<work_dir>/.workdir.lock``).
+
+        Raises:
+            WorkDirLockedError: Another process is writing into the work
+                dir; nothing was run or moved.
+        """
+        with work_dir_lock(self.work_dir, 'PipelineRunner'):
+            self._train()
+
+    def _train(self) -> None:
         if self.restart_from is not None:
             self._restart(self.restart_from)
         keys = self._keys()
@@ -286,4 +337,5 @@ class PipelineRunner:
         hooks = list(cfg.get('custom_hooks') or [])
         cfg.custom_hooks = hooks + copy.deepcopy(self.extra_hooks)
         cap_num_workers(cfg)
-        return build_runner(without_training(cfg)).test()
+        with work_dir_lock(cfg.work_dir, 'PipelineRunner.test'):
+            return build_runner(without_training(cfg)).test()

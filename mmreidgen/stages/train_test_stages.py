@@ -5,8 +5,10 @@ from typing import Any, Dict
 
 from mmengine.logging import print_log
 
+from mmreidgen.datasets.check import check_epoch_images
 from mmreidgen.engine.checkpoint import find_resumable_checkpoint
 from mmreidgen.registry import STAGES
+from mmreidgen.utils.config_check import check_optimizer_types
 
 from .base_stage import (
     BaseStage,
@@ -24,6 +26,9 @@ def build_runner(cfg):
 def train_in_dir(cfg, work_dir: str) -> str:
     """Train ``cfg`` in ``work_dir``; resume from its own checkpoints only.
 
+    A schedule computed from another number of training images than the
+    train set holds is refused first (:func:`check_epoch_images`).
+
     The newest complete checkpoint of ``work_dir`` is resumed (an empty or
     truncated ``last_checkpoint`` is skipped); with none, training starts
     fresh from the config's ``load_from``. The last checkpoint is then
@@ -33,6 +38,8 @@ def train_in_dir(cfg, work_dir: str) -> str:
         str: The path of ``final.pth``.
     """
     cfg.work_dir = work_dir
+    check_epoch_images(cfg, work_dir)
+    check_optimizer_types(cfg)
     resumable = find_resumable_checkpoint(work_dir)
     if resumable is not None:
         print_log(f'{work_dir}: resuming from {resumable}.',

@@ -51,6 +51,12 @@ def drop_pretrained(node):
     return node
 
 
+def amp_dtype(dtype: Optional[str] = None) -> str:
+    """The autocast dtype ``--amp`` uses: ``dtype``, or by default float16
+    on GPU and bfloat16 on CPU."""
+    return dtype or ('float16' if torch.cuda.is_available() else 'bfloat16')
+
+
 def enable_amp(cfg: Config, dtype: Optional[str] = None) -> None:
     """Switch every plain optim wrapper of ``cfg`` to mixed precision.
 
@@ -68,7 +74,7 @@ def enable_amp(cfg: Config, dtype: Optional[str] = None) -> None:
             None: float16 on GPU, bfloat16 on CPU.
     """
     on_gpu = torch.cuda.is_available()
-    dtype = dtype or ('float16' if on_gpu else 'bfloat16')
+    dtype = amp_dtype(dtype)
     if dtype == 'float16' and not on_gpu:
         raise ValueError(
             '--amp-dtype float16 needs a GPU (loss-scaled float16 autocast '
@@ -92,3 +98,64 @@ def enable_amp(cfg: Config, dtype: Optional[str] = None) -> None:
             else:
                 wrapper['type'] = 'AutocastOptimWrapper'
                 wrapper['dtype'] = 'bfloat16'
+
+
+def _type_errors(node, where: str, registry) -> list:
+    """``(key, name, closest)`` for each unregistered ``type`` of ``node``."""
+    import difflib
+    name = node.get('type') if isinstance(node, dict) else None
+    if not isinstance(name, str) or registry.get(name) is not None:
+        return []
+    known = set()
+    reg = registry
+    while reg is not None:
+        known |= set(reg.module_dict)
+        reg = reg.parent
+    close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.6)
+    return [(f'{where}.type', name, close)]
+
+
+def check_optimizer_types(cfg: Config) -> None:
+    """Refuse an optimizer, optim wrapper or scheduler type that is not
+    registered, naming the key and the closest registered names.
+
+    mmengine builds them late and, for an unknown optimizer, fails with
+    ``TypeError: None is not a callable object``.
+
+    Args:
+        cfg (Config): A resolved config about to train.
+
+    Raises:
+        ValueError: Naming the key, the type and the closest names.
+    """
+    from mmreidgen.registry import (
+        OPTIM_WRAPPERS,
+        OPTIMIZERS,
+        PARAM_SCHEDULERS,
+    )
+    errors = []
+    wrapper = cfg.get('optim_wrapper')
+    if isinstance(wrapper, dict):
+        if 'optimizer' in wrapper or 'type' in wrapper:
+            wrappers = {'optim_wrapper': wrapper}
+        else:  # one wrapper per sub-module
+            wrappers = {f'optim_wrapper.{k}': v for k, v in wrapper.items()
+                        if isinstance(v, dict)}
+        for where, sub in wrappers.items():
+            errors += _type_errors(sub, where, OPTIM_WRAPPERS)
+            errors += _type_errors(sub.get('optimizer'), f'{where}.optimizer',
+                                   OPTIMIZERS)
+    schedulers = cfg.get('param_scheduler')
+    groups = schedulers.items() if isinstance(schedulers, dict) else [
+        (None, schedulers)]
+    for group, items in groups:
+        items = items if isinstance(items, (list, tuple)) else [items]
+        for i, item in enumerate(items):
+            where = 'param_scheduler' + (f'.{group}' if group else '') + (
+                f'.{i}')
+            errors += _type_errors(item, where, PARAM_SCHEDULERS)
+    if errors:
+        key, name, close = errors[0]
+        hint = f'did you mean {", ".join(map(repr, close))}?' if close \
+            else 'register it, or load its module with custom_imports.'
+        raise ValueError(f"{key}={name!r} is not registered; {hint}")

@@ -39,3 +39,38 @@ def test_device_argument():
 def test_print_lines(capsys):
     cli.print_lines(iter(['a', '\nb']))
     assert capsys.readouterr().out == 'a\n\nb\n'
+
+
+def test_a_full_disk_ends_in_one_line(tmp_path, monkeypatch, capsys):
+    import errno
+
+    import pytest
+    monkeypatch.delenv('MMREIDGEN_TRACEBACK', raising=False)
+    work = tmp_path / 'w'
+    work.mkdir()
+
+    def main(argv):
+        raise OSError(errno.ENOSPC, 'No space left on device',
+                      str(work / 'iter_2.pth'))
+
+    real_open = open
+
+    def full_open(path, mode='r', *args, **kwargs):
+        handle = real_open(path, mode, *args, **kwargs)
+        if 'error.log' in str(path) and 'a' in mode:
+            handle.close()
+            raise OSError(errno.ENOSPC, 'No space left on device')
+        return handle
+
+    monkeypatch.setattr('builtins.open', full_open)
+    with pytest.raises(SystemExit) as exc:
+        cli.run_tool(main, lambda: str(work), argv=[])
+    monkeypatch.undo()
+    assert exc.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2
+    assert err[0].startswith('(the traceback could not be written to ')
+    assert err[1].startswith('Error (OSError): [Errno 28] No space left')
+    assert err[1].endswith('The disk is full: free space there, or write '
+                           'to another disk (--work-dir).')
+    assert not (work / 'error.log').exists()  # no empty log left behind

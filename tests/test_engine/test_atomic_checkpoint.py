@@ -154,6 +154,32 @@ def test_find_resumable_checkpoint(tmp_path):
     assert find_resumable_checkpoint(work_dir) is None
 
 
+
+def test_a_copied_work_dir_resumes_its_own_checkpoint(tmp_path):
+    import shutil
+    original = str(tmp_path / 'original')
+    os.makedirs(original)
+    for it in (2, 4):
+        _write_ckpt(osp.join(original, f'iter_{it}.pth'))
+    with open(osp.join(original, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(original, 'iter_4.pth'))  # absolute, as mmengine
+    copy = str(tmp_path / 'copy')
+    shutil.copytree(original, copy)
+    os.remove(osp.join(copy, 'iter_4.pth'))
+    assert find_resumable_checkpoint(copy) == osp.join(copy, 'iter_2.pth')
+    # The original's newer file keeps being written; the copy ignores it.
+    _write_ckpt(osp.join(original, 'iter_6.pth'))
+    with open(osp.join(original, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(original, 'iter_6.pth'))
+    shutil.copy(osp.join(original, 'last_checkpoint'), copy)
+    assert find_resumable_checkpoint(copy) == osp.join(copy, 'iter_2.pth')
+    # Nothing of its own: start afresh rather than load the original.
+    os.remove(osp.join(copy, 'iter_2.pth'))
+    assert find_resumable_checkpoint(copy) is None
+    assert find_resumable_checkpoint(original) == osp.join(
+        original, 'iter_6.pth')
+
+
 if __name__ == '__main__':
     # The figure in docs/en/reliability.md: mmengine's LocalBackend against
     # AtomicLocalBackend, 20 random SIGKILLs each.

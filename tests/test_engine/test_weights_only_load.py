@@ -83,3 +83,38 @@ def test_mmengine_loaders_never_run_pickled_code(tmp_path):
     good = tmp_path / 'good.pth'
     torch.save({'state_dict': {'w': torch.ones(1)}}, good)
     assert _load_checkpoint(str(good))['state_dict']['w'].item() == 1.0
+class _NotAWeight:
+    """A class a checkpoint must not bring along."""
+
+
+def test_load_checkpoint_file_names_the_file_the_cause_and_the_fix(
+        tmp_path):
+    from mmreidgen.engine.checkpoint import load_checkpoint_file
+    good = tmp_path / 'iter_2.pth'
+    torch.save(dict(state_dict=dict(w=torch.ones(2))), good)
+    assert load_checkpoint_file(str(good))['state_dict']['w'].sum() == 2
+    data = good.read_bytes()
+    cases = {
+        'iter_4.pth': b'',
+        'iter_6.pth': data[:len(data) // 2],
+    }
+    for name, content in cases.items():
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(ValueError) as err:
+            load_checkpoint_file(str(tmp_path / name))
+        message = str(err.value)
+        assert message.startswith(f'Checkpoint {tmp_path / name} is empty '
+                                  'or truncated')
+        assert f'newest complete one in its folder is {good}' in message
+        assert '\n' not in message
+    unsafe = tmp_path / 'unsafe.pth'
+    torch.save(dict(meta=_NotAWeight()), unsafe)
+    with pytest.raises(ValueError) as err:
+        load_checkpoint_file(str(unsafe))
+    message = str(err.value)
+    assert f'Checkpoint {unsafe} holds Python objects besides weights' \
+        in message
+    assert '_NotAWeight' in message and 'could run code' in message
+    assert 'weights_only=False' not in message and '\n' not in message
+    with pytest.raises(FileNotFoundError, match='does not exist'):
+        load_checkpoint_file(str(tmp_path / 'missing.pth'))

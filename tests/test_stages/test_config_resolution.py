@@ -361,3 +361,86 @@ def test_find_config_names_the_closest_configs():
     assert osp.samefile(find_config('crgan/crgan_r50_market2duke.py'), CRGAN)
     assert osp.samefile(find_config('configs/crgan/crgan_r50_market2duke.py'),
                         CRGAN)
+
+
+@pytest.mark.parametrize('max_iters, end', [(1, 1), (2, 2), (12, 2),
+                                            (23, 2), (24, 2), (36, 3)])
+def test_a_short_run_still_warms_up(max_iters, end):
+    import torch
+    from mmengine.optim.scheduler import LinearLR, MultiStepLR
+    cfg = resolve_schedule(dict(
+        train_cfg=dict(max_iters=max_iters),
+        param_scheduler=[
+            dict(type='LinearLR', start_factor=0.1, by_epoch=False,
+                 begin=0, end_ratio=1 / 12),
+            dict(type='MultiStepLR', by_epoch=False,
+                 milestones_ratio=[2 / 3], gamma=0.1)
+        ]))
+    warm, steps = cfg['param_scheduler']
+    assert (warm['begin'], warm['end']) == (0, end)
+    # The warm-up of mmengine's LinearLR ends at full rate (1 iteration
+    # runs are all warm-up), and the milestone still follows.
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.)
+    schedulers = [
+        LinearLR(optimizer, start_factor=0.1, begin=0, end=warm['end']),
+        MultiStepLR(optimizer, milestones=steps['milestones'], gamma=0.1)
+    ]
+    lrs = []
+    for _ in range(max_iters):
+        lrs.append(optimizer.param_groups[0]['lr'])
+        optimizer.step()
+        for scheduler in schedulers:
+            scheduler.step()
+    milestone = steps['milestones'][0]
+    if max_iters >= 2:
+        # The warm-up's last step is end - 1.
+        assert lrs[milestone - 1] == pytest.approx(
+            1.0 if milestone >= end else 0.1)
+    assert lrs[-1] == pytest.approx(0.1)  # after the milestone, or warm-up
+    # A scheduler given in iterations is left as written.
+    cfg = resolve_schedule(dict(
+        train_cfg=dict(max_iters=max_iters),
+        param_scheduler=[dict(type='LinearLR', begin=0, end=1)]))
+    assert cfg['param_scheduler'][0]['end'] == 1
+
+
+def test_every_warm_up_of_the_configs_warms_in_short_runs():
+    key = 'stages.stage1_pretrain.cfg.train_cfg.max_iters'
+    for cfg in (load(BASELINE, {'train_cfg.max_iters': 3}),
+                load(CRGAN_SYNTH, {key: 3}, stage='stage1_pretrain')):
+        schedulers = cfg.param_scheduler
+        if isinstance(schedulers, dict):
+            schedulers = [s for group in schedulers.values() for s in group]
+        for scheduler in schedulers:
+            if scheduler.type == 'LinearLR':
+                assert scheduler.end - scheduler.begin >= 2, scheduler
+
+
+def test_stages_record_the_image_count_of_their_schedule(tmp_path):
+    from mmreidgen.stages import PipelineRunner
+    stage1 = load(SLSR, stage='stage1_baseline')
+    assert stage1.epoch_images == dict(num_images=881, counts=[881],
+                                       epochs=40, batch_size=32)
+    assert load(SLSR, stage='stage5_finetune').epoch_images['counts'] == [
+        881, 800]
+    # An explicit length has no such record; the record is not part of
+    # the stage's hash (max_iters is).
+    key = 'stages.stage1_baseline.cfg.train_cfg.max_iters'
+    assert 'epoch_images' not in load(SLSR, {key: 5},
+                                      stage='stage1_baseline')
+    cfg = load_config(SLSR, {}, work_dir=str(tmp_path))
+    keys = PipelineRunner(cfg)._keys()
+    assert 'epoch_images' not in keys['stage1_baseline']['config']
+
+
+def test_a_base_cycle_names_its_files(tmp_path):
+    (tmp_path / 'a.py').write_text("_base_ = ['b.py']\nx = 1\n")
+    (tmp_path / 'b.py').write_text("_base_ = './c.py'\ny = 2\n")
+    (tmp_path / 'c.py').write_text("_base_ = ['a.py']\nz = 3\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(str(tmp_path / 'a.py'))
+    message = str(err.value)
+    assert 'include each other' in message
+    cycle = message.split(': ', 1)[1].split('. ')[0].split(' -> ')
+    assert [osp.basename(p) for p in cycle] == ['a.py', 'b.py', 'c.py',
+                                                'a.py']

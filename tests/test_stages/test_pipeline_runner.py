@@ -152,3 +152,37 @@ def test_configuration_errors_name_the_choices(tmp_path):
         PipelineRunner(Config(dict(runner_type='PipelineRunner',
                                    work_dir=work_dir, stages=dict())))
     assert RAN == []
+
+
+@pytest.mark.parametrize('change, key', [
+    (dict(amp_dtype='bfloat16'), 'tool_options.amp'),
+    (dict(extra_hooks=[dict(type='ChannelsLastHook')]),
+     'tool_options.channels_last'),
+])
+def test_a_started_stage_rerun_with_other_precision_is_stale(
+        tmp_path, change, key):
+    work_dir = str(tmp_path)
+    runner = PipelineRunner(pipeline_cfg(work_dir))
+    runner.run_stage('a')
+    os.remove(osp.join(work_dir, 'a', 'done'))  # killed in float32
+    with pytest.raises(StaleStageError, match="Stage 'a' has started") as e:
+        PipelineRunner(pipeline_cfg(work_dir), **change).train()
+    assert key in str(e.value)
+    assert RAN == ['a']
+    # The same precision again resumes; hooks that do not change the
+    # computation are not recorded.
+    hooks = [dict(type='RNGStateHook')] + change.get('extra_hooks', [])
+    RAN.clear()
+    PipelineRunner(pipeline_cfg(str(tmp_path / 'x')),
+                   **change).run_stage('a')
+    PipelineRunner(pipeline_cfg(str(tmp_path / 'x')),
+                   **dict(change, extra_hooks=hooks)).train()
+    assert RAN == ['a', 'b', 'c']
+
+
+def test_runs_without_tool_options_keep_their_hash(tmp_path):
+    plain = PipelineRunner(pipeline_cfg(str(tmp_path)))._keys()
+    hooked = PipelineRunner(pipeline_cfg(str(tmp_path)), extra_hooks=[
+        dict(type='RNGStateHook'), dict(type='CheckpointCheckHook')])._keys()
+    assert plain == hooked
+    assert 'tool_options' not in plain['a']['config']

@@ -1,5 +1,8 @@
 """tools/deployment/pytorch2onnx.py against onnxruntime on CPU."""
+import os
 import os.path as osp
+import subprocess
+import sys
 
 import numpy as np
 import onnx
@@ -105,3 +108,18 @@ def test_legacy_exporter_only_as_fallback(checkpoint, tmp_path, monkeypatch):
     assert result['exporter'] == 'legacy'
     assert result['max_abs_diff'] < 1e-4
     onnx.checker.check_model(onnx.load(out))
+
+
+def test_command_line_errors_end_in_one_line(tmp_path):
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO)
+    env.pop('MMREIDGEN_TRACEBACK', None)
+    proc = subprocess.run(
+        [sys.executable, 'tools/deployment/pytorch2onnx.py', CONFIG,
+         str(tmp_path / 'missing.pth'), '--output-file',
+         str(tmp_path / 'x.onnx')],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith('Error (FileNotFoundError): Checkpoint ')
+    assert 'missing.pth' in last
+    assert 'Traceback' not in proc.stderr

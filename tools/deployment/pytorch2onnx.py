@@ -26,7 +26,7 @@ Example::
         --output-file work_dirs/r50/reid_r50.onnx --shape 256 128 --verify
 """
 from mmreidgen.apis import load_config
-from mmreidgen.apis.cli import tool_parser
+from mmreidgen.apis.cli import run_tool, tool_parser
 from mmreidgen.apis.onnx_export import (
     build_extractor,
     export_onnx,
@@ -88,4 +88,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

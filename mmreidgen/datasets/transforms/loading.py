@@ -11,6 +11,37 @@ from mmengine.logging import print_log
 from mmreidgen.registry import TRANSFORMS
 
 
+def decode_image(path: str, flag: str = 'color',
+                 backend_args: Optional[dict] = None) -> Optional[np.ndarray]:
+    """Decode an image file as :class:`LoadReIDImage` does.
+
+    The bytes are read through mmengine's file backend and decoded from
+    memory by OpenCV (``mmcv.imfrombytes``). This is stricter than
+    ``cv2.imread``, which returns a truncated JPEG's partial picture:
+    ``--check-data`` decodes through this function so that it passes
+    exactly the files the loader reads.
+
+    Args:
+        path (str): The file.
+        flag (str): ``'color'`` (BGR) or ``'grayscale'``. Defaults to
+            'color'.
+        backend_args (dict, optional): mmengine file backend arguments.
+            Defaults to None.
+
+    Returns:
+        np.ndarray | None: The image; None when the file is missing, empty,
+        truncated or not an image.
+    """
+    try:
+        img_bytes = fileio.get(path, backend_args=backend_args)
+        img = mmcv.imfrombytes(img_bytes, flag=flag, backend='cv2')
+    except Exception:
+        return None
+    if img is None or img.size == 0:
+        return None
+    return img
+
+
 @TRANSFORMS.register_module()
 class LoadReIDImage(BaseTransform):
     """Load a person image and, optionally, its mask.
@@ -57,11 +88,7 @@ class LoadReIDImage(BaseTransform):
 
     def _read(self, path: str, flag: str) -> Optional[np.ndarray]:
         """Decode ``path``; ``None`` when it is missing or not an image."""
-        try:
-            img_bytes = fileio.get(path, backend_args=self.backend_args)
-            return mmcv.imfrombytes(img_bytes, flag=flag, backend='cv2')
-        except Exception:
-            return None
+        return decode_image(path, flag, self.backend_args)
 
     def transform(self, results: dict) -> Optional[dict]:
         cached = self._cache.get(results['img_path'])

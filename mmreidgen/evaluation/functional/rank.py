@@ -8,8 +8,18 @@ market protocol (as in torchreid and fast-reid):
 * For each query, gallery entries with the same pid **and** the same camid
   are junk and are removed from its ranking; same pid, other camid are the
   positives (good matches). Queries without a positive are skipped.
-* The ranking is ascending distance. Equal distances are ordered by gallery
-  index, i.e. the ranking equals ``np.argsort(distmat, kind='stable')``.
+* The ranking is ascending distance. At equal distances the entries that
+  are not matches come first, then the matches in gallery order: ties count
+  against the query, so they can never raise a score. (torchreid and
+  fast-reid sort with ``np.argsort(distmat, axis=1)``, numpy's unstable
+  quicksort, whose order of equal distances is unspecified; a stable sort,
+  over a gallery listed by file name and so by identity, can favour the
+  matches.) With distinct distances all three rankings are the same.
+* Degenerate features: when the distances of some query do not vary at all,
+  or when the positives of at least half of the queries tie with other
+  entries, a warning says so (constant features from a zeroed BN-neck, an
+  infinite ``running_var`` or a wrong checkpoint); the metrics are then the
+  lowest the ties allow, not a number that looks like a result.
 * CMC[k] = 1 from the rank of the first positive onwards.
 * ``ap_mode='standard'``: AP = mean over positives of the precision at each
   positive, ``m / r_m`` (``r_m`` the 1-based rank of the m-th positive).
@@ -25,8 +35,8 @@ row), each followed by the next float above it, and every gallery distance
 is placed among them with one batched ``torch.searchsorted``; a histogram
 of those buckets, minus the junk entries, gives for each positive the
 number of entries closer (its rank) and the number at exactly its distance.
-The rare rows with such ties are recomputed exactly with the index rule,
-so results equal a stable argsort. The work is O(G log n) per query
+The rare rows with such ties are recomputed exactly with the tie rule
+above. The work is O(G log n) per query
 instead of O(G log G), and memory grows with the chunk, not with Q x G.
 
 Single-gallery-shot CMC: for each query, after the junk is removed, one
@@ -35,7 +45,7 @@ one of its positives), the CMC of that reduced gallery is computed, and the
 CMC is averaged over ``num_repeats`` draws and over the queries; mAP and
 mINP are those of the market protocol on the full gallery. The rank of the
 drawn positive is one plus the number of other identities whose drawn entry
-precedes it (smaller distance, or equal distance and smaller gallery index),
+precedes it (smaller or equal distance: ties count against the query),
 so no sort is needed: O(R x J) comparisons per query for R repeats and J
 gallery identities, in blocks of about 1M draws (about 50 MB).
 
@@ -269,12 +279,18 @@ def _evaluate(get_rows: Callable[[int, int], Tensor], num_q: int, num_g: int,
 
     first_hist = np.zeros(max_rank + 1, dtype=np.int64)
     aps, inps = [], []
+    num_constant = num_tied = 0
     for start in range(0, num_q, chunk_size):
         stop = min(start + chunk_size, num_q)
         dist = _prepare_chunk(get_rows(start, stop), start)
-        ranks, num_pos = _positive_ranks(dist, q_pids[start:stop],
-                                         q_camids[start:stop], g_camids,
-                                         g_order, g_sorted_pids)
+        if num_g > 1:
+            num_constant += int(
+                (dist.amax(1) == dist.amin(1)).sum())
+        ranks, num_pos, tied = _positive_ranks(dist, q_pids[start:stop],
+                                               q_camids[start:stop],
+                                               g_camids, g_order,
+                                               g_sorted_pids)
+        num_tied += int((tied & (num_pos > 0)).sum())
         if sampler is not None:
             # Ranks of the drawn positives, (queries with one) x repeats.
             first = sampler.first_ranks(dist, q_pids[start:stop],
@@ -302,6 +318,7 @@ def _evaluate(get_rows: Callable[[int, int], Tensor], num_q: int, num_g: int,
             'gallery (same pid, different camid) and were skipped.',
             logger='current',
             level=logging.WARNING)
+    _warn_degenerate(num_constant, num_tied, num_q, num_valid)
     # first_hist[max_rank] counts first matches beyond max_rank; with
     # sampling it counts every (query, repeat) pair.
     num_draws = 1 if sampler is None else num_repeats
@@ -309,6 +326,27 @@ def _evaluate(get_rows: Callable[[int, int], Tensor], num_q: int, num_g: int,
     mean_ap = float(np.mean(np.concatenate(aps)))
     mean_inp = float(np.mean(np.concatenate(inps)))
     return cmc, mean_ap, mean_inp
+
+
+def _warn_degenerate(num_constant: int, num_tied: int, num_q: int,
+                     num_valid: int) -> None:
+    """Warn when ties, not the features, decide the ranking."""
+    if num_constant == 0 and 2 * num_tied < num_valid:
+        return
+    if num_constant:
+        what = (f'the distances of {num_constant} of {num_q} queries to '
+                'every gallery entry are all equal')
+    else:
+        what = (f'the matches of {num_tied} of {num_valid} queries tie with '
+                'other gallery entries at equal distances')
+    print_log(
+        f'Degenerate features: {what}, so the features barely vary or do '
+        'not vary at all. Ties count against the matches, so the metrics '
+        'are the lowest these distances allow, not a result. Check the '
+        'model and the checkpoint: a zeroed or untrained BN-neck, '
+        'infinite or NaN running_var, a checkpoint of another model.',
+        logger='current',
+        level=logging.WARNING)
 
 
 def _make_generator(seed: int) -> np.random.Generator:
@@ -406,8 +444,8 @@ class _SingleShotSampler:
         # One entry of every identity; the own identity's is masked out.
         s_idx = g_order[self.id_start + draw(u, self.id_count)]
         s_val = dist.gather(1, s_idx.view(num_rows, -1)).view(s_idx.shape)
-        before = s_val < p_val[..., None]
-        before |= (s_val == p_val[..., None]) & (s_idx < p_idx[..., None])
+        # Ties count against the query: an equal distance precedes.
+        before = s_val <= p_val[..., None]
         ids = torch.arange(len(self.id_pids), device=device)
         before &= (ids != own[:, None])[:, None, :]
         return before.sum(2) + 1
@@ -423,8 +461,13 @@ def _prepare_chunk(dist: Tensor, start: int) -> Tensor:
     # A NaN makes the sum NaN; the exact test runs only then.
     if torch.isnan(dist.sum()) and torch.isnan(dist).any():
         row = int(torch.isnan(dist).any(1).nonzero()[0]) + start
-        raise ValueError(f'distmat has NaN distances (first in query row '
-                         f'{row}); replace them, e.g. with inf, first.')
+        raise ValueError(
+            f'The distances hold NaN (first in query row {row}). From a '
+            "model's features: the features hold NaN or inf, so the model "
+            'or its checkpoint is broken (a diverged run, a BN layer with '
+            'an infinite running_var); test another checkpoint, and check '
+            'the training log for the iteration the loss diverged. From '
+            'distances of your own: replace NaN, e.g. with inf.')
     return dist
 
 
@@ -441,9 +484,10 @@ def _positive_ranks(dist: Tensor, q_pids: Tensor, q_camids: Tensor,
         g_sorted_pids (Tensor): The gallery pids in that order.
 
     Returns:
-        tuple[Tensor, Tensor]: ``c x M`` int64 ranks, ascending per row,
-        with ``num_pos[i]`` valid entries in row ``i`` (the rest are 0), and
-        ``num_pos``.
+        tuple[Tensor, Tensor, Tensor]: ``c x M`` int64 ranks, ascending per
+        row, with ``num_pos[i]`` valid entries in row ``i`` (the rest are
+        0), ``num_pos``, and whether a positive of the row ties with another
+        non-junk entry (its rank then comes from the tie rule).
     """
     num_rows, num_g = dist.shape
     device = dist.device
@@ -453,7 +497,8 @@ def _positive_ranks(dist: Tensor, q_pids: Tensor, q_camids: Tensor,
     max_group = int(group_size.max())
     if max_group == 0:
         empty = torch.zeros(num_rows, 0, dtype=torch.int64, device=device)
-        return empty, torch.zeros_like(q_pids)
+        no = torch.zeros(num_rows, dtype=torch.bool, device=device)
+        return empty, torch.zeros_like(q_pids), no
 
     # Same-pid gallery entries of each query, padded to max_group.
     arange = torch.arange(max_group, device=device)
@@ -493,31 +538,40 @@ def _positive_ranks(dist: Tensor, q_pids: Tensor, q_camids: Tensor,
     closer_or_equal = cum[:, 1::2]  # entries with d <= p_m
     ranks = closer + 1
     # Another entry at exactly p_m (or infinite distances, where nextafter
-    # cannot separate) needs the index tie rule.
+    # cannot separate) needs the tie rule.
     tied = ((closer_or_equal - closer > 1) & is_real).any(1)
-    tied |= (torch.isinf(table) & is_real).any(1)
+    exact = tied | (torch.isinf(table) & is_real).any(1)
     if max_group > 1:
         # Equal positives also leave the bounds unsorted.
-        tied |= ((table[:, 1:] == table[:, :-1]) & is_real[:, 1:]).any(1)
-    for row in tied.nonzero()[:, 0].tolist():
+        equal_pos = ((table[:, 1:] == table[:, :-1]) & is_real[:, 1:]).any(1)
+        tied |= equal_pos
+        exact |= equal_pos
+    for row in exact.nonzero()[:, 0].tolist():
         n = int(num_pos[row])
         ranks[row, :n] = _ranks_with_ties(dist[row], gidx[row, junk[row]],
                                           table[row, :n],
                                           gidx[row].gather(0, order[row])[:n])
     ranks.masked_fill_(~is_real, 0)
-    return ranks, num_pos
+    return ranks, num_pos, tied
 
 
 def _ranks_with_ties(dist: Tensor, junk_idx: Tensor, pos_vals: Tensor,
                      pos_idx: Tensor) -> Tensor:
-    """Exact ranks of one query's positives; equal distances by index."""
+    """Exact ranks of one query's positives.
+
+    At equal distances the other entries precede the positives, and the
+    positives keep gallery order among themselves.
+    """
     valid = torch.ones_like(dist, dtype=torch.bool)
     valid[junk_idx] = False
+    other = valid.clone()
+    other[pos_idx] = False
     index = torch.arange(dist.numel(), device=dist.device)[valid]
+    other = other[valid]
     dist = dist[valid]
     closer = dist[None, :] < pos_vals[:, None]
     closer |= (dist[None, :] == pos_vals[:, None]) & (
-        index[None, :] < pos_idx[:, None])
+        other[None, :] | (index[None, :] < pos_idx[:, None]))
     return closer.sum(1) + 1
 
 
@@ -537,7 +591,9 @@ def _metrics_from_ranks(
     if ap_mode == 'trapezoid':
         previous = np.where(r > 1, (m - 1) / np.maximum(r - 1, 1), 1.0)
         precision = (previous + precision) / 2
-    ap = np.where(is_real, precision, 0).sum(1) / num_pos
+    # Summed left to right, so that the zero padding (which depends on the
+    # chunk's largest group) cannot change the rounding.
+    ap = np.cumsum(np.where(is_real, precision, 0), axis=1)[:, -1] / num_pos
     last = ranks[np.arange(len(num_pos)), num_pos - 1]
     inp = num_pos / last
     return ranks[:, 0], ap, inp

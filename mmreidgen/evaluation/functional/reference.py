@@ -12,13 +12,18 @@ import numpy as np
 
 def reference_evaluate_rank(distmat, q_pids, g_pids, q_camids, g_camids,
                             max_rank=50, ap_mode='standard'):
-    """CMC, mAP and mINP from a full stable argsort of each row."""
+    """CMC, mAP and mINP from a full sort of each row.
+
+    Equal distances: the entries of other identities first, then those of
+    the query's identity in gallery order (ties count against the query).
+    """
     distmat = np.asarray(distmat)
     q_pids, g_pids = np.asarray(q_pids), np.asarray(g_pids)
     q_camids, g_camids = np.asarray(q_camids), np.asarray(g_camids)
     cmcs, aps, inps = [], [], []
     for i in range(distmat.shape[0]):
-        order = np.argsort(distmat[i], kind='stable')
+        order = np.lexsort((np.arange(distmat.shape[1]),
+                            g_pids == q_pids[i], distmat[i]))
         junk = (g_pids[order] == q_pids[i]) & (g_camids[order] == q_camids[i])
         hits = (g_pids[order] == q_pids[i])[~junk]
         if not hits.any():

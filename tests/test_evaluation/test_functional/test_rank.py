@@ -66,16 +66,57 @@ def test_junk_is_removed_not_counted():
     assert mean_inp == pytest.approx(3 / 5)
 
 
-def test_ties_follow_gallery_index():
-    # All four distances equal: a stable argsort keeps index order, so the
-    # positives (indices 1 and 2) are at ranks 2 and 3.
-    # AP = (1/2 + 2/3) / 2 = 7/12, mINP = 2/3.
+def test_ties_count_against_the_matches(monkeypatch):
+    logged = []
+    monkeypatch.setattr(rank_module, 'print_log',
+                        lambda msg, **kwargs: logged.append(msg))
+    # All four distances equal: the two negatives come first, whatever
+    # their gallery index, so the positives (indices 0 and 1) are at ranks
+    # 3 and 4. AP = (1/3 + 2/4) / 2 = 5/12, mINP = 2/4.
     dist = np.full((1, 4), 0.5, dtype=np.float32)
-    ids = dict(q_pids=[1], g_pids=[2, 1, 1, 3], q_camids=[0], g_camids=[1] * 4)
+    ids = dict(q_pids=[1], g_pids=[1, 1, 2, 3], q_camids=[0], g_camids=[1] * 4)
     cmc, mean_ap, mean_inp = evaluate_rank(dist, max_rank=3, **ids)
-    np.testing.assert_array_equal(cmc, [0, 1, 1])
-    assert mean_ap == pytest.approx(7 / 12)
-    assert mean_inp == pytest.approx(2 / 3)
+    np.testing.assert_array_equal(cmc, [0, 0, 1])
+    assert mean_ap == pytest.approx(5 / 12)
+    assert mean_inp == pytest.approx(2 / 4)
+    assert len(logged) == 1 and logged[0].startswith('Degenerate features')
+    # A tie only among negatives changes nothing: no warning.
+    logged.clear()
+    dist = np.array([[0.1, 0.2, 0.5, 0.5]])
+    assert evaluate_rank(dist, **ids)[1] == pytest.approx(1.0)
+    assert logged == []
+    # Whatever the gallery order: here the matches come last.
+    dist = np.array([[0.1, 0.5, 0.5, 0.5]])
+    assert evaluate_rank(
+        dist, **dict(ids, g_pids=[2, 1, 1, 3]))[1] == pytest.approx(
+            (1 / 3 + 2 / 4) / 2)
+
+
+@pytest.mark.parametrize('protocol', ['market', 'single_gallery_shot'])
+def test_constant_features_get_the_lowest_scores_and_a_warning(
+        monkeypatch, protocol):
+    logged = []
+    monkeypatch.setattr(rank_module, 'print_log',
+                        lambda msg, **kwargs: logged.append(msg))
+    # A gallery listed by identity (as by file name); all-zero features.
+    # Ranked by gallery index, the first identity's queries would find
+    # their matches at rank 1.
+    g_pids = np.repeat(np.arange(10), 4)
+    g_camids = np.tile([1, 2, 3, 4], 10)
+    q_pids = np.arange(10)
+    feats = np.zeros((50, 16), dtype=np.float32)
+    cmc, mean_ap, mean_inp = evaluate_rank_from_features(
+        feats[:10], feats[10:], q_pids, g_pids, np.zeros(10), g_camids,
+        max_rank=5, protocol=protocol)
+    np.testing.assert_array_equal(cmc, 0)  # 36 (or 9) negatives first
+    # Positives at ranks 37..40 of 40: AP = mean(m / (36 + m)).
+    assert mean_ap == pytest.approx(np.mean([m / (36 + m)
+                                             for m in range(1, 5)]))
+    assert mean_inp == pytest.approx(4 / 40)
+    assert len(logged) == 1
+    assert 'the distances of 10 of 10 queries to every gallery entry are ' \
+        'all equal' in logged[0]
+    assert 'BN-neck' in logged[0] and 'checkpoint' in logged[0]
 
 
 def test_skipped_queries(monkeypatch):
@@ -122,7 +163,7 @@ def test_random_against_reference(seed, ap_mode):
     g_camids = rng.integers(0, 3, num_g)
     g_camids[:2] = [1, 0]  # query 0 has a match and a junk entry
     if seed % 2:
-        # Few distinct values: many ties, resolved by gallery index.
+        # Few distinct values: many ties, resolved by the tie rule.
         dist = rng.integers(0, 4, (num_q, num_g)).astype(np.float32)
     else:
         dist = rng.random((num_q, num_g))

@@ -51,9 +51,10 @@ def _eligible(q_pid, q_camid, g_pids, g_camids):
 
 
 def _rank_in(distrow, picked, own_pick):
-    """1-based rank of ``own_pick`` in a stable sort of the picked."""
+    """1-based rank of ``own_pick`` among the picked; the other picks at
+    an equal distance come first (ties count against the query)."""
     picked = sorted(picked)
-    order = np.argsort(distrow[picked], kind='stable')
+    order = np.lexsort((np.array(picked) == own_pick, distrow[picked]))
     return int(np.nonzero(np.array(picked)[order] == own_pick)[0][0]) + 1
 
 
@@ -144,7 +145,7 @@ def _random_case(seed, num_q=12, num_ids=5, max_per_id=3, num_cams=3,
     # A query pid absent from the gallery has no match and is skipped.
     q_pids = rng.integers(0, num_ids + 1, num_q)
     q_camids = rng.integers(0, num_cams, num_q)
-    if integer:  # many exact ties: the gallery index decides
+    if integer:  # many exact ties: the tie rule decides
         distmat = rng.integers(0, 4, (num_q, len(g_pids))).astype(np.float32)
     else:
         distmat = rng.random((num_q, len(g_pids)))

@@ -179,3 +179,26 @@ def test_cuda_equals_cpu(metric_name, rerank_mode):
     # Only gallery entries whose distances differ by float rounding can
     # swap between devices.
     assert values['cuda'] == pytest.approx(values['cpu'], abs=1e-3)
+
+
+def test_degenerate_features_warn_and_score_lowest(monkeypatch):
+    from mmreidgen.evaluation.functional import rank as rank_module
+    logged = []
+    monkeypatch.setattr(rank_module, 'print_log',
+                        lambda msg, **kwargs: logged.append(msg))
+    # Constant features (a zeroed BN-neck); gallery listed by identity.
+    metric = ReIDMetric(topk=(1, 5))
+    samples = [_sample([1., 1.], pid, 0, True) for pid in range(4)]
+    samples += [_sample([1., 1.], pid, cam, False)
+                for pid in range(4) for cam in (1, 2)]
+    metric.process({}, samples)
+    results = metric.compute_metrics(metric.results)
+    assert results['R1'] == 0.0  # 6 negatives precede the 2 matches
+    assert results['mAP'] == pytest.approx(100 * (1 / 7 + 2 / 8) / 2)
+    assert len(logged) == 1 and 'Degenerate features' in logged[0]
+    # NaN features: the message points at the model and the checkpoint.
+    metric = ReIDMetric()
+    samples[0] = _sample([float('nan'), 0.], 0, 0, True)
+    metric.process({}, samples)
+    with pytest.raises(ValueError, match='model or its checkpoint'):
+        metric.compute_metrics(metric.results)
