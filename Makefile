@@ -55,8 +55,12 @@ lock: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check mmreidgen tools tests configs
 
+# One pytest worker per core, whole test files to a worker (their module
+# fixtures render and train once); `make test TEST_JOBS=0` runs serially.
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: lint
-	$(PY) -m pytest tests -q -p no:cacheprovider
+	OMP_NUM_THREADS=1 $(PY) -m pytest tests -q -p no:cacheprovider \
+		-n $(TEST_JOBS) --dist loadfile
 
 # The docs site (Sphinx + MyST, API reference from the docstrings):
 # open build/docs/index.html. The source folder is the repository root so

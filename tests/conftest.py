@@ -1,5 +1,6 @@
 """Shared fixtures: registries, a small synthetic benchmark on disk."""
 import importlib.util
+import os
 import os.path as osp
 
 import pytest
@@ -10,7 +11,10 @@ from mmreidgen.utils import register_all_modules
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 register_all_modules()
-torch.set_num_threads(2)
+# One intra-op thread per process when make test runs one pytest worker
+# per core (pytest-xdist sets PYTEST_XDIST_WORKER_COUNT); two otherwise.
+torch.set_num_threads(
+    1 if int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1')) > 1 else 2)
 
 
 def load_tool(relpath: str):
