@@ -80,7 +80,7 @@ def test_overriding_one_place_changes_only_that_place():
     cfg = load(BASELINE, {'train_dataloader.dataset.data_root': '/d/train'})
     roots = data_roots(cfg)
     assert roots[0] == ('train_dataloader', '/d/train')
-    assert {r for _, r in roots[1:]} == {'data/synthreid/synthmarket'}
+    assert {r for _, r in roots[1:]} == {'data/synthreid_v2/synthmarket'}
 
 
 def test_references_reach_every_stage_and_stage_arguments(tmp_path):

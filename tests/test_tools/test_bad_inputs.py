@@ -150,8 +150,8 @@ def test_truncated_images_skipped_with_a_warning_when_configured(
 
 
 def test_masks_missing_for_crgan(synth_root, tmp_path, monkeypatch):
-    # The config reads data/synthreid/... relative to the working dir.
-    data = tmp_path / 'data' / 'synthreid'
+    # The config reads data/synthreid_v2/... relative to the working dir.
+    data = tmp_path / 'data' / 'synthreid_v2'
     for domain in ('synthmarket', 'synthduke'):
         shutil.copytree(
             osp.join(synth_root, domain), data / domain,

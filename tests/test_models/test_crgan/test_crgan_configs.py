@@ -208,7 +208,7 @@ def test_synthetic_controls():
     assert src.model.finetune_cfg['renderer'] == 'source'
     oracle = load('oracle_r18w16_synthduke.py')
     roots = {d['data_root'] for d in oracle.train_dataloader.dataset.datasets}
-    assert roots == {'data/synthreid/synthduke'}
+    assert roots == {'data/synthreid_v2/synthduke'}
     # The synthetic variant changes sizes only: same losses and stages.
     full, synth = load('crgan_r50_market2duke.py'), load(
         'crgan_r18w16_synthmarket2synthduke.py')
