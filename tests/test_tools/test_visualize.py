@@ -26,12 +26,12 @@ CRGAN = osp.join(REPO,
 
 
 def data_opts(root: str) -> list:
+    # The loader keeps the config's own settings (num_workers=0 beside an
+    # inherited persistent_workers=True), which the tool must accept.
     return [
         '--cfg-options',
         f'test_dataloader.dataset.datasets.0.data_root={root}',
         f'test_dataloader.dataset.datasets.1.data_root={root}',
-        'test_dataloader.num_workers=0',
-        'test_dataloader.persistent_workers=False'
     ]
 
 
