@@ -5,7 +5,10 @@ CR-GAN's three stages with ``tools/train.py`` (its pipeline evaluates the
 direct-transfer model and the CR-GAN model on the target), trains the
 target-supervised oracle, and prints one results table (also written to
 ``<work-dir>/results.md``). Every number in the table is produced by this
-run. A finished stage is skipped when the demo is run again.
+run. A finished stage is skipped when the demo is run again: CR-GAN's
+pipeline keeps a ``done`` marker per stage, and each oracle step writes
+``<step>.done.json`` with its command once it has finished, so only a
+changed command runs again.
 """
 import argparse
 import json
@@ -14,6 +17,7 @@ import os.path as osp
 import subprocess
 import sys
 import time
+from typing import Optional, Sequence
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -28,7 +32,6 @@ CRGAN_ROWS = [
 ]
 # The oracle: the same identity model trained on the target's own labels.
 ORACLE_CONFIG = 'configs/baseline/baseline_r18w16_synthduke.py'
-ORACLE_CKPT = 'iter_1200.pth'
 
 
 def run(cmd: list, log_path: str) -> float:
@@ -48,6 +51,52 @@ def run(cmd: list, log_path: str) -> float:
         sys.exit(f'Command failed ({proc.returncode}): {" ".join(cmd)}\n'
                  f'Last lines of {log_path}:\n{tail}')
     return time.time() - start
+
+
+def run_once(cmd: list, log_path: str, done_path: str) -> Optional[float]:
+    """Run ``cmd`` as :func:`run` unless ``done_path`` records that the
+    same command has finished; return seconds, or None when skipped."""
+    record = dict(command=cmd[1:])  # without the interpreter's path
+    if osp.isfile(done_path):
+        with open(done_path, encoding='utf-8') as f:
+            if json.load(f) == record:
+                return None
+    secs = run(cmd, log_path)
+    with open(done_path, 'w', encoding='utf-8') as f:
+        json.dump(record, f, indent=1)
+    return secs
+
+
+def last_checkpoint(work_dir: str) -> str:
+    """The checkpoint mmengine saved last in ``work_dir``."""
+    with open(osp.join(work_dir, 'last_checkpoint'), encoding='utf-8') as f:
+        return f.read().strip()
+
+
+def train_and_test_oracle(py: str, work_dir: str, synth_root: str,
+                          cfg_options: Sequence[str] = ()) -> dict:
+    """Train the oracle on the target's labels and test it, each step
+    skipped when it has finished with the same command; return the
+    metrics on the target's test set."""
+    oracle_dir = osp.join(work_dir, 'oracle')
+    os.makedirs(oracle_dir, exist_ok=True)
+    options = ['--cfg-options', f'synth_root={synth_root}', *cfg_options]
+    secs = run_once(
+        [py, 'tools/train.py', ORACLE_CONFIG, '--work-dir', oracle_dir,
+         *options], osp.join(work_dir, 'oracle.train.log'),
+        osp.join(oracle_dir, 'train.done.json'))
+    metrics_file = osp.join(oracle_dir, 'target_metrics.json')
+    test_secs = run_once(
+        [py, 'tools/test.py', ORACLE_CONFIG, last_checkpoint(oracle_dir),
+         '--work-dir', osp.join(oracle_dir, 'test'), '--out-metrics',
+         metrics_file, *options], osp.join(work_dir, 'oracle.test.log'),
+        osp.join(oracle_dir, 'test.done.json'))
+    if secs is None and test_secs is None:
+        print('  already done: skipped', flush=True)
+    else:
+        print(f'  done in {((secs or 0) + (test_secs or 0)) / 60:.1f} min',
+              flush=True)
+    return read_metrics(metrics_file)
 
 
 def read_metrics(path: str) -> dict:
@@ -102,21 +151,10 @@ def main():
         rows.append((name, read_metrics(osp.join(crgan_dir, rel))))
 
     if not args.skip_oracle:
-        oracle_dir = osp.join(work_dir, 'oracle')
         print(f'Oracle: {ORACLE_CONFIG} ...', flush=True)
-        data = ['--cfg-options', f'data_root={args.data_root}/synthduke',
-                *old]
-        secs = run([py, 'tools/train.py', ORACLE_CONFIG, '--work-dir',
-                    oracle_dir, *data], osp.join(work_dir, 'oracle.train.log'))
-        metrics_file = osp.join(oracle_dir, 'target_metrics.json')
-        secs += run([
-            py, 'tools/test.py', ORACLE_CONFIG,
-            osp.join(oracle_dir, ORACLE_CKPT), '--work-dir',
-            osp.join(oracle_dir, 'test'), '--out-metrics', metrics_file, *data
-        ], osp.join(work_dir, 'oracle.test.log'))
-        print(f'  done in {secs / 60:.1f} min', flush=True)
         rows.append(('Oracle (trained on synthduke labels)',
-                     read_metrics(metrics_file)))
+                     train_and_test_oracle(py, work_dir, args.data_root,
+                                           old)))
 
     lines = [
         '| synthmarket -> synthduke (target test set) | mAP | R1 | R5 |',
