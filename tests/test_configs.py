@@ -172,3 +172,39 @@ def test_missing_synthetic_data_says_how_to_render_it(tmp_path):
         DATASETS.build(dict(type='Market1501', subset='train',
                             data_root=str(tmp_path / 'market1501')))
     assert 'make_synthetic_reid' not in str(exc.value)
+
+
+def loaders(node, kind):
+    """Every ``LoadReIDImage`` of the ``*{kind}_dataloader`` entries."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str) and key.endswith(f'{kind}_dataloader'):
+                yield from transforms_named(value, 'LoadReIDImage')
+            else:
+                yield from loaders(value, kind)
+    elif isinstance(node, list):
+        for value in node:
+            yield from loaders(value, kind)
+
+
+def transforms_named(node, name):
+    if isinstance(node, dict):
+        if node.get('type') == name:
+            yield node
+        for value in node.values():
+            yield from transforms_named(value, name)
+    elif isinstance(node, list):
+        for value in node:
+            yield from transforms_named(value, name)
+
+
+@pytest.mark.parametrize('config', CONFIGS)
+def test_skip_bad_images_from_the_command_line(config):
+    """``--cfg-options skip_bad_images=True``, as the unreadable-image
+    message says, reaches every training pipeline, and no test set."""
+    nodes = list(resolved_configs(config, {'skip_bad_images': True}))
+    train = [t for node in nodes for t in loaders(node, 'train')]
+    test = [t for node in nodes for t in loaders(node, 'test')]
+    assert train and test, config
+    assert all(t.get('skip_bad_images') is True for t in train), train
+    assert not any(t.get('skip_bad_images') for t in test), test

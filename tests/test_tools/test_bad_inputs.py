@@ -124,7 +124,7 @@ def test_truncated_image_is_named(synth_root, tmp_path):
     msg = str(info.value)
     match = re.search(r'Cannot read image (\S+):', msg)
     assert match and osp.basename(match.group(1)) in images, msg
-    assert 'skip_bad_images=True' in msg
+    assert '--cfg-options skip_bad_images=True' in msg
     one_paragraph(msg)
 
 
@@ -136,8 +136,7 @@ def test_truncated_images_skipped_with_a_warning_when_configured(
     _corrupt(osp.join(folder, n) for n in bad)
     work_dir = tmp_path / 'w'
     run_tool('tools/train.py', CONFIG, '--work-dir', work_dir,
-             *train_opts(root),
-             'train_pipeline.0.skip_bad_images=True')
+             *train_opts(root), 'skip_bad_images=True')
     assert osp.isfile(work_dir / 'iter_2.pth')
     # The run's log file holds every warning (the console stream of a
     # logger may belong to an earlier test's capture).

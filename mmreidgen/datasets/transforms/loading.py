@@ -88,7 +88,8 @@ class LoadReIDImage(BaseTransform):
             msg = (f'Cannot read image {path}: the file is missing, empty '
                    'or truncated. Replace or delete it (and re-run), or set '
                    'skip_bad_images=True in LoadReIDImage to skip such '
-                   'files with a warning.')
+                   'files with a warning (for the training pipelines of '
+                   'a config: --cfg-options skip_bad_images=True).')
             if self.skip_bad_images:
                 print_log(msg, logger='current', level=30)
                 return None
