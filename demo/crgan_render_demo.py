@@ -31,6 +31,7 @@ from mmengine.dataset import Compose
 
 from mmreidgen.apis import crgan_render, init_model, load_config
 from mmreidgen.apis.cli import add_cfg_options, add_device_argument, run_tool
+from mmreidgen.apis.rendering import check_generator_trained
 from mmreidgen.datasets.person_masks import GrabCutMasker, mask_path_for
 from mmreidgen.registry import TRANSFORMS
 from mmreidgen.utils import register_all_modules
@@ -143,6 +144,8 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     target, target_origin = load_pair_item(args.target, 'target', loader,
                                            rest)
     model = init_model(cfg, args.checkpoint, args.device)
+    if args.renderer == 'generator':
+        check_generator_trained(args.checkpoint)
     res = crgan_render(model, [source], [target], args.renderer)
     batch, out = res['batch'], res['out']
     masks = [batch['source_mask'], batch['target_mask'],
