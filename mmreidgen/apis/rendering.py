@@ -28,7 +28,6 @@ from mmreidgen.visualization import ReIDVisualizer
 
 from .generation import crgan_render
 
-
 # What CR-GAN's train_stage trains (Algorithm 1); stage I leaves G as
 # initialised.
 _UNTRAINED_GENERATOR_STAGES = {'pretrain': 'stage I (identity pretraining)'}
