@@ -97,12 +97,17 @@ class PipelineRunner:
             device's default dtype. Defaults to None (off).
         extra_hooks (Sequence[dict]): Hooks added to every stage (not part
             of the stage's recorded config). Defaults to ().
+        cfg_options (dict, optional): The ``--cfg-options`` the config was
+            loaded with. Each stage records them, so that a run that leaves
+            one out is told so, apart from one that changes a value.
+            Defaults to None.
     """
 
     def __init__(self,
                  cfg: Config,
                  amp_dtype: Optional[str] = None,
-                 extra_hooks: Sequence[dict] = ()) -> None:
+                 extra_hooks: Sequence[dict] = (),
+                 cfg_options: Optional[Dict[str, Any]] = None) -> None:
         self.top = _to_plain(cfg._cfg_dict)
         names = stage_names(self.top)
         if not names:
@@ -134,6 +139,10 @@ class PipelineRunner:
         self.amp_dtype = amp_dtype
         self.extra_hooks = list(extra_hooks)
         self.config_file = cfg.filename
+        self.cfg_options = {
+            str(k): str(v) for k, v in (cfg_options or {}).items()
+            if k != 'restart_from'
+        }
 
     @classmethod
     def from_cfg(cls, cfg: Config) -> 'PipelineRunner':
@@ -188,6 +197,20 @@ class PipelineRunner:
                 why = 'an earlier stage changed, so its results are stale'
             state = 'finished' if osp.exists(
                 osp.join(self.stage_dir(name), MARKER)) else 'started'
+            before = recorded.get('cfg_options') or {}
+            left_out = [f'{k}={v}' for k, v in before.items()
+                        if k not in self.cfg_options]
+            if left_out:
+                raise StaleStageError(
+                    f'Stage {name!r} has {state} in {self.work_dir} with '
+                    '--cfg-options that this command leaves out: '
+                    f'{" ".join(left_out)}. Nothing was run. To go on with '
+                    'that run, give them again (the same command as '
+                    'before). To run with other settings instead, use a new '
+                    f'work dir (--work-dir), or --restart-from {name}, which '
+                    'moves this stage and every later one to '
+                    f'{osp.join(self.work_dir, "stale")}/ and runs them '
+                    'again.')
             raise StaleStageError(
                 f'Stage {name!r} has {state} in {self.work_dir} with other '
                 f'settings ({why}). Nothing was run. Either use a new work '
@@ -226,7 +249,8 @@ class PipelineRunner:
         key = key or self._keys()[name]
         cfg = self.stage_config(name)
         os.makedirs(cfg.work_dir, exist_ok=True)
-        write_json(dict(hash=key['hash'], config=key['config']),
+        write_json(dict(hash=key['hash'], config=key['config'],
+                        cfg_options=self.cfg_options),
                    osp.join(cfg.work_dir, CONFIG_COPY))
         args = dict(cfg.stage)
         stage_type = args.pop('type')
