@@ -14,10 +14,12 @@ import argparse
 import json
 import os
 import os.path as osp
+import re
+import shlex
 import subprocess
 import sys
 import time
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -30,27 +32,86 @@ CRGAN_ROWS = [
      'test_direct_transfer/metrics.json'),
     ('CR-GAN (D_id fine-tuned on renderings)', 'test/metrics.json'),
 ]
+# The synthetic configs' synth_root.
+DEFAULT_SYNTH_ROOT = 'data/synthreid_v2'
 # The oracle: the same identity model trained on the target's own labels.
 ORACLE_CONFIG = 'configs/baseline/baseline_r18w16_synthduke.py'
 
 
+# What the progress line reads from a training log: mmengine's iteration
+# lines and the pipeline's stage starts.
+_ITER = re.compile(r'Iter\(train\) \[\s*(\d+)/(\d+)\].*?eta: (\S+)')
+_STAGE = re.compile(r'Stage (\S+) \((\w+)\) starts')
+
+
+def progress_of(log_text: str) -> Optional[str]:
+    """One status line from a training log so far: the stage, the
+    iteration and the time left; None before the first of them."""
+    starts = list(_STAGE.finditer(log_text))
+    stage = starts[-1].groups() if starts else None
+    # The iterations of the current stage only.
+    iters = _ITER.findall(log_text[starts[-1].end():] if starts else log_text)
+    name = stage[0] if stage else None
+    if stage is not None and stage[1] != 'train':
+        return f'{name}: {stage[1]}'
+    if not iters:
+        return f'{name}: starting' if name else None
+    done, total, eta = iters[-1]
+    width = 20
+    filled = width * int(done) // max(int(total), 1)
+    bar = '#' * filled + '.' * (width - filled)
+    where = f'{name} ' if name else ''
+    return f'{where}[{bar}] {done}/{total}, {eta} left'
+
+
 def run(cmd: list, log_path: str) -> float:
-    """Run ``cmd`` from the repo root, log to a file, return seconds."""
+    """Run ``cmd`` from the repo root, log to a file, return seconds.
+
+    While it runs, a progress line shows the stage, the iteration and the
+    time left (redrawn in a terminal; a line per change of stage or tenth
+    of a stage otherwise)."""
     start = time.time()
     # One intra-op thread per process: oversubscribed OpenMP threads were
     # several times slower on our shared 2-core machines. An
     # OMP_NUM_THREADS set by the user wins.
     env = dict(os.environ)
     env.setdefault('OMP_NUM_THREADS', '1')
+    tty = sys.stdout.isatty()
+    shown = None
     with open(log_path, 'w', encoding='utf-8') as log:
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        while proc.poll() is None:
+            time.sleep(1)
+            with open(log_path, encoding='utf-8', errors='replace') as f:
+                line = progress_of(f.read())
+            if line is None or line == shown:
+                continue
+            if tty:
+                print(f'\r  {line[:100]:<100}', end='', flush=True)
+            elif _worth_a_line(shown, line):
+                print(f'  {line}', flush=True)
+            shown = line
+        if tty and shown is not None:
+            print(flush=True)
     if proc.returncode != 0:
         with open(log_path, encoding='utf-8') as f:
             tail = ''.join(f.readlines()[-30:])
         sys.exit(f'Command failed ({proc.returncode}): {" ".join(cmd)}\n'
                  f'Last lines of {log_path}:\n{tail}')
     return time.time() - start
+
+
+def _worth_a_line(shown: Optional[str], line: str) -> bool:
+    """Outside a terminal: a new stage, or a new tenth of one."""
+    def key(text):
+        match = re.search(r'^(.*?)\[[#.]*\] (\d+)/(\d+)', text or '')
+        if not match:
+            return text
+        return match.group(1), 10 * int(match.group(2)) // int(
+            match.group(3))
+
+    return key(shown) != key(line)
 
 
 def run_once(cmd: list, log_path: str, done_path: str) -> Optional[float]:
@@ -99,6 +160,42 @@ def train_and_test_oracle(py: str, work_dir: str, synth_root: str,
     return read_metrics(metrics_file)
 
 
+def next_steps(work_dir: str, synth_root: str,
+               oracle_ckpt: Optional[str]) -> List[str]:
+    """Where the demo's files are, and two commands to try next (paths
+    relative to the repository root, as the commands run from there)."""
+    crgan = osp.join(work_dir, 'crgan')
+    final = osp.join(crgan, 'stage3_finetune', 'final.pth')
+    data = [] if synth_root == DEFAULT_SYNTH_ROOT else \
+        ['--cfg-options', f'synth_root={synth_root}']
+    lines = [
+        'Files:',
+        f'  table      {osp.join(work_dir, "results.md")}',
+        f'  logs       {work_dir}/*.log; each stage\'s own log in '
+        f'{crgan}/<stage>/<time stamp>/',
+        f'  checkpoints {final}' +
+        (f', {oracle_ckpt}' if oracle_ckpt else ''),
+        f'  pictures   {osp.join(crgan, "stage2_gan", "vis")}/ (CR-GAN\'s '
+        'renderings during training)',
+        'Next:',
+        '  # test the CR-GAN model on the target (synthduke)',
+        '  ' + shlex.join(['python', 'tools/test.py', CRGAN_CONFIG, final,
+                           *data]),
+    ]
+    if oracle_ckpt:
+        lines += [
+            '  # draw ranked lists and the CMC curve of the oracle',
+            '  ' + shlex.join([
+                'python', 'tools/analysis_tools/visualize_ranks.py',
+                ORACLE_CONFIG, oracle_ckpt, '--out-dir',
+                osp.join(work_dir, 'ranks'), *data
+            ]),
+        ]
+    lines.append('More: docs/en/own_images.md (your own images), '
+                 'docs/en/get_started.md.')
+    return lines
+
+
 def read_metrics(path: str) -> dict:
     """Metrics JSON without the evaluator prefix ('reid/mAP' -> 'mAP')."""
     with open(path, encoding='utf-8') as f:
@@ -110,7 +207,7 @@ def main():
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--data-root', default=None,
                         help='default: data/synthreid (version 1) or '
-                        'data/synthreid_v2')
+                        f'{DEFAULT_SYNTH_ROOT}')
     parser.add_argument(
         '--benchmark-version', type=int, default=2, choices=(1, 2),
         help='synthetic benchmark version (docs/en/synthetic_benchmark.md); '
@@ -121,7 +218,7 @@ def main():
     args = parser.parse_args()
     if args.data_root is None:
         args.data_root = 'data/synthreid' if args.benchmark_version == 1 \
-            else 'data/synthreid_v2'
+            else DEFAULT_SYNTH_ROOT
     work_dir = osp.join(REPO, args.work_dir)
     os.makedirs(work_dir, exist_ok=True)
     py = sys.executable
@@ -150,11 +247,14 @@ def main():
     for name, rel in CRGAN_ROWS:
         rows.append((name, read_metrics(osp.join(crgan_dir, rel))))
 
+    oracle_ckpt = None
     if not args.skip_oracle:
         print(f'Oracle: {ORACLE_CONFIG} ...', flush=True)
         rows.append(('Oracle (trained on synthduke labels)',
                      train_and_test_oracle(py, work_dir, args.data_root,
                                            old)))
+        oracle_ckpt = osp.relpath(
+            last_checkpoint(osp.join(work_dir, 'oracle')), REPO)
 
     lines = [
         '| synthmarket -> synthduke (target test set) | mAP | R1 | R5 |',
@@ -168,7 +268,9 @@ def main():
     table = '\n'.join(lines)
     with open(osp.join(work_dir, 'results.md'), 'w', encoding='utf-8') as f:
         f.write(table + '\n')
-    print('\n' + table)
+    print('\n' + table + '\n')
+    print('\n'.join(next_steps(osp.relpath(work_dir, REPO), args.data_root,
+                               oracle_ckpt)))
 
 
 if __name__ == '__main__':

@@ -57,3 +57,50 @@ def test_a_changed_step_runs_again(demo, tmp_path):
     assert len(demo.ran) == 2
     with open(done) as f:
         assert json.load(f) == dict(command=changed[1:])
+
+
+def test_progress_line_follows_the_training_log(demo):
+    log = ''
+    assert demo.progress_of(log) is None
+    log += ('12/07 10:00:00 - mmengine - INFO - Stage stage1_pretrain '
+            '(train) starts in /w/crgan/stage1_pretrain.\n')
+    assert demo.progress_of(log) == 'stage1_pretrain: starting'
+    log += ('12/07 10:00:09 - mmengine - INFO - Iter(train) [ 200/800]  '
+            'base_lr: 1.0e-02 lr: 1.0e-02  eta: 0:01:30  time: 0.15\n')
+    line = demo.progress_of(log)
+    assert line == ('stage1_pretrain [#####...............] 200/800, '
+                    '0:01:30 left')
+    log += 'Stage test_direct_transfer (test) starts in /w/...\n'
+    assert demo.progress_of(log) == 'test_direct_transfer: test'
+    log += 'Stage stage2_gan (train) starts in /w/...\n'
+    assert demo.progress_of(log) == 'stage2_gan: starting'
+    # A single-stage run (the oracle) has no stage lines.
+    assert demo.progress_of(
+        'Iter(train) [10/1200]  eta: 0:03:00').endswith('10/1200, 0:03:00 '
+                                                        'left')
+    # Outside a terminal, a line per tenth of a stage.
+    assert not demo._worth_a_line(line, line.replace('200/', '210/'))
+    assert demo._worth_a_line(line, line.replace('200/', '240/'))
+
+
+def test_demo_ends_with_files_and_commands_that_parse(demo):
+    import shlex
+    lines = demo.next_steps('work_dirs/demo', 'data/synthreid_v2',
+                            'work_dirs/demo/oracle/iter_1200.pth')
+    text = '\n'.join(lines)
+    assert 'work_dirs/demo/results.md' in text
+    assert 'work_dirs/demo/crgan/stage3_finetune/final.pth' in text
+    commands = [shlex.split(line) for line in lines
+                if line.strip().startswith('python ')]
+    assert [c[1] for c in commands] == [
+        'tools/test.py', 'tools/analysis_tools/visualize_ranks.py']
+    test_tool = load_tool('tools/test.py')
+    args = test_tool.parse_args(commands[0][2:])
+    assert args.checkpoint.endswith('stage3_finetune/final.pth')
+    ranks = load_tool('tools/analysis_tools/visualize_ranks.py')
+    args = ranks.parse_args(commands[1][2:])
+    assert args.out_dir == 'work_dirs/demo/ranks'
+    # Another benchmark root travels with the commands.
+    lines = demo.next_steps('w', '/data/v1', None)
+    commands = [line for line in lines if line.strip().startswith('python')]
+    assert len(commands) == 1 and 'synth_root=/data/v1' in commands[0]
