@@ -106,7 +106,8 @@ def test_config_is_a_crgan_pipeline(path):
             pipeline = loader['dataset']['datasets'][0]['pipeline']
             load = dict(pipeline[0])
             assert load.pop('cache_mb') == cfg.image_cache_mb
-            assert load == dict(type='LoadReIDImage', with_mask=True)
+            assert load == dict(type='LoadReIDImage', with_mask=True,
+                                skip_bad_images=False)
             # Random flip is the only augmentation (Supp. 6.1).
             assert [t['type'] for t in pipeline] == [
                 'LoadReIDImage', 'ReIDResize', 'ReIDRandomFlip',
