@@ -24,8 +24,33 @@ FALSE_COLOR = (0, 0, 220)  # BGR red
 BORDER = 4
 
 
+_MARGIN = 3  # pixels left of a caption, and at least as many right of it
+
+
+def wrap_caption(line: str, width: int, size: float) -> List[str]:
+    """``line`` cut into pieces that fit ``width`` pixels in the caption
+    font, at ``_`` or a space where one is close, so that no label runs
+    past its tile."""
+    def fits(text):
+        return cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, size, 1)[0][
+            0] + 2 * _MARGIN <= width
+
+    pieces = []
+    while line and not fits(line):
+        cut = max(i for i in range(1, len(line) + 1) if fits(line[:i]) or
+                  i == 1)
+        soft = max(line.rfind('_', 0, cut), line.rfind(' ', 0, cut))
+        if soft >= cut // 2:
+            cut = soft + 1
+        pieces.append(line[:cut].rstrip())
+        line = line[cut:].lstrip()
+    return pieces + ([line] if line else [])
+
+
 def _caption(img: np.ndarray, lines: Sequence[str], size: float = 0.38,
              step: int = 14) -> np.ndarray:
+    lines = [piece for line in lines
+             for piece in wrap_caption(line, img.shape[1], size)]
     bar = np.full((step * len(lines) + 6, img.shape[1], 3), 255, np.uint8)
     for i, line in enumerate(lines):
         cv2.putText(bar, line, (3, step + step * i), cv2.FONT_HERSHEY_SIMPLEX,
@@ -99,11 +124,18 @@ class ReIDVisualizer(Visualizer):
                 TRUE_COLOR if match else FALSE_COLOR)
             first = f'{rank}: pid {entry["pid"]} c{entry["camid"] + 1}' \
                 if entry.get('pid', -1) >= 0 else \
-                f'{rank}: {osp.basename(entry["path"])[:14]}'
+                f'{rank}: {osp.basename(entry["path"])}'
             tiles.append(
                 _tile(entry['path'], size, color,
                       [first, f"d={entry['dist']:.3f}"]))
             tiles.append(np.full_like(tiles[0][:, :2], 255))
+        # Wrapped captions differ in height: pad every tile to the tallest.
+        height = max(t.shape[0] for t in tiles)
+        tiles = [
+            cv2.copyMakeBorder(t, 0, height - t.shape[0], 0, 0,
+                               cv2.BORDER_CONSTANT, value=(255, 255, 255))
+            for t in tiles
+        ]
         return np.concatenate(tiles, axis=1)
 
     @staticmethod
