@@ -53,13 +53,15 @@ def print_lines(lines: Iterable[str]) -> None:
 
 
 def error_log_path(work_dir: Optional[str]) -> str:
-    """Where a tool writes the traceback of an error."""
-    if work_dir:
-        os.makedirs(work_dir, exist_ok=True)
+    """Where a tool writes the traceback of an error: ``error.log`` in the
+    work dir once the run has made it (a run that fails before leaves no
+    folder behind), else one file in the system temp folder that each such
+    error overwrites (one file however many errors)."""
+    if work_dir and osp.isdir(work_dir):
         return osp.join(work_dir, 'error.log')
-    fd, path = tempfile.mkstemp(prefix='mmreidgen-error-', suffix='.log')
-    os.close(fd)
-    return path
+    user = getattr(os, 'getuid', lambda: 'user')()
+    return osp.join(tempfile.gettempdir(),
+                    f'mmreidgen-last-error-{user}.log')
 
 
 def run_tool(main: Callable, work_dir_of: Callable[[], Optional[str]] =
@@ -85,8 +87,10 @@ def run_tool(main: Callable, work_dir_of: Callable[[], Optional[str]] =
         sys.exit(130)
     except Exception as err:  # noqa: BLE001 - every error ends readable
         text = traceback.format_exc()
-        path = error_log_path(work_dir_of())
-        with open(path, 'a', encoding='utf-8') as f:
+        work_dir = work_dir_of()
+        path = error_log_path(work_dir)
+        in_work_dir = bool(work_dir) and osp.isdir(work_dir)
+        with open(path, 'a' if in_work_dir else 'w', encoding='utf-8') as f:
             f.write(text)
         if os.environ.get('MMREIDGEN_TRACEBACK') == '1':
             sys.stderr.write(text)
