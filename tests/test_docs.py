@@ -92,3 +92,31 @@ def test_own_images_page_runs(synth_root, tmp_path, monkeypatch, capsys):
     assert ranked[0].startswith('0.000 ') and \
         ranked[0].endswith(osp.basename(crops[2]))
     assert out[-1] == '5 images read'
+
+
+def test_dgnet_quick_run_is_short():
+    """The quick run of configs/dgnet/README.md: its overrides are
+    accepted and every training stage runs 20 iterations."""
+    import shlex
+
+    from conftest import load_tool
+
+    from mmreidgen.apis import load_config
+    from mmreidgen.stages.config import stage_names
+    with open(osp.join(REPO, 'configs/dgnet/README.md'),
+              encoding='utf-8') as f:
+        text = f.read().split('## Quick run', 1)[1]
+    block = re.search(r'```shell\n(.*?)```', text, flags=re.S).group(1)
+    commands = [shlex.split(c) for c in block.replace('\\\n', ' ')
+                .strip().splitlines()]
+    assert [c[1] for c in commands] == [
+        'tools/dataset_converters/make_synthetic_reid.py', 'tools/train.py']
+    args = load_tool('tools/train.py').parse_args(commands[1][2:])
+    cfg = load_config(osp.join(REPO, args.config), args.cfg_options)
+    trained = []
+    for name in stage_names(cfg):
+        stage = load_config(osp.join(REPO, args.config), args.cfg_options,
+                            stage=name)
+        if stage.stage['type'] == 'train':
+            trained.append(stage.train_cfg.max_iters)
+    assert trained == [20, 20]
