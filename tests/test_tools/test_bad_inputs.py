@@ -312,3 +312,16 @@ def test_cli_ends_with_the_message(tmp_path):
     assert lines[first - 1].startswith('(traceback in ')
     log = osp.join(str(tmp_path / 'w'), 'error.log')
     assert 'Traceback' in open(log).read()
+
+
+def test_failed_test_leaves_no_work_dir(tmp_path, monkeypatch):
+    """tools/test.py with the data missing: the message says how to
+    render it, and ./work_dirs/<config>/ is not left behind."""
+    ckpt = save_model_checkpoint(str(tmp_path / 'model.pth'))
+    run_dir = tmp_path / 'elsewhere'
+    run_dir.mkdir()
+    monkeypatch.chdir(run_dir)
+    with pytest.raises(FileNotFoundError) as info:
+        run_tool('tools/test.py', CONFIG, ckpt)
+    assert 'make_synthetic_reid.py --out' in str(info.value)
+    assert os.listdir(run_dir) == []
