@@ -27,7 +27,9 @@ Schedules in epochs and fractions
     mmengine's own ``eta_min_ratio`` (of the cosine schedulers: a fraction
     of the learning rate) is left to mmengine.
     A schedule then follows its stage's length when only the length is
-    changed.
+    changed. A value set where its fraction is inherited (a child config,
+    a stage's ``cfg``, ``--cfg-options``) replaces the fraction, and the
+    other way round; both set at one level are refused.
 
 Stages keyed by name
     A pipeline config (``runner_type='PipelineRunner'``) has
