@@ -58,6 +58,17 @@ def _caption(img: np.ndarray, lines: Sequence[str], size: float = 0.38,
     return np.concatenate([img, bar], axis=0)
 
 
+def _hconcat(tiles: Sequence[np.ndarray]) -> np.ndarray:
+    """Tiles side by side, each padded with white to the tallest (wrapped
+    captions differ in height)."""
+    height = max(t.shape[0] for t in tiles)
+    return np.concatenate([
+        cv2.copyMakeBorder(t, 0, height - t.shape[0], 0, 0,
+                           cv2.BORDER_CONSTANT, value=(255, 255, 255))
+        for t in tiles
+    ], axis=1)
+
+
 def _fit(img: np.ndarray, height: int) -> np.ndarray:
     width = max(1, round(img.shape[1] * height / img.shape[0]))
     return cv2.resize(img, (width, height), interpolation=cv2.INTER_NEAREST)
@@ -129,14 +140,7 @@ class ReIDVisualizer(Visualizer):
                 _tile(entry['path'], size, color,
                       [first, f"d={entry['dist']:.3f}"]))
             tiles.append(np.full_like(tiles[0][:, :2], 255))
-        # Wrapped captions differ in height: pad every tile to the tallest.
-        height = max(t.shape[0] for t in tiles)
-        tiles = [
-            cv2.copyMakeBorder(t, 0, height - t.shape[0], 0, 0,
-                               cv2.BORDER_CONSTANT, value=(255, 255, 255))
-            for t in tiles
-        ]
-        return np.concatenate(tiles, axis=1)
+        return _hconcat(tiles)
 
     @staticmethod
     def draw_cmc(curves: Dict[str, dict], out_file: str) -> None:
@@ -257,7 +261,7 @@ class ReIDVisualizer(Visualizer):
             captioned = _caption(panel, [name])
             row += [captioned, np.full((captioned.shape[0], 6, 3), 255,
                                        np.uint8)]
-        image = np.concatenate(row[:-1], axis=1)
+        image = _hconcat(row[:-1])
         meta = data_sample.metainfo
         info = (f"pid {meta.get('pid')} (file id "
                 f"{meta.get('orig_pid', '?')})  "
