@@ -26,6 +26,11 @@ _VOLATILE = {'num_workers', 'persistent_workers', 'pin_memory',
              'resume', 'log_level', 'visualizer'}
 
 
+# Keys that change no result of a stage: how often it saves and logs. A
+# finished stage that differs only there is not stale.
+_BOOKKEEPING = ('default_hooks.checkpoint.', 'default_hooks.logger.')
+
+
 class StaleStageError(ConfigError):
     """A finished stage would be skipped although its config changed."""
 
@@ -175,11 +180,15 @@ class PipelineRunner:
             StaleStageError: With the first such stage, its changed keys and
                 the ways on.
         """
+        # Whether every stage before has a record that differs from the
+        # current config in bookkeeping keys at most.
+        settled = True
         for name in self.names:
             if only is not None and name != only:
                 continue
             recorded = read_json(osp.join(self.stage_dir(name), CONFIG_COPY))
             if recorded is None:
+                settled = False
                 continue
             if only is not None:
                 same = recorded.get('config') == keys[name]['config']
@@ -187,8 +196,13 @@ class PipelineRunner:
                 same = recorded.get('hash') == keys[name]['hash']
             if same:
                 continue
-            own = changed_keys(recorded.get('config', {}),
-                               keys[name]['config'])
+            own = [
+                k for k in changed_keys(recorded.get('config', {}),
+                                        keys[name]['config'])
+                if not k.startswith(_BOOKKEEPING)
+            ]
+            if not own and (settled or only is not None):
+                continue
             if own:
                 shown = ', '.join(own[:12]) + (
                     f' and {len(own) - 12} more' if len(own) > 12 else '')
