@@ -31,6 +31,7 @@ from mmengine.dataset import Compose
 
 from mmreidgen.apis import crgan_render, init_model, load_config
 from mmreidgen.apis.cli import add_cfg_options, add_device_argument, run_tool
+from mmreidgen.apis.rendering import check_generator_trained
 from mmreidgen.datasets.person_masks import GrabCutMasker, mask_path_for
 from mmreidgen.registry import TRANSFORMS
 from mmreidgen.utils import register_all_modules
@@ -63,18 +64,18 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def find_mask(img_path: str, levels: int = 3) -> Optional[str]:
     """The mask of ``img_path`` in the dataset layout, if there is one.
 
-    Looks for ``<root>/masks/<path below root>.png`` with ``root`` each of
-    the ``levels`` folders above the image (MSMT17's images lie two
+    Looks for ``<root>/masks/<path below root>.png`` with ``root`` the
+    image's own folder (a plain folder given to make_person_masks.py), then
+    each of the ``levels`` folders above it (MSMT17's images lie two
     folders below the dataset root).
     """
-    folder = osp.dirname(osp.abspath(img_path))
-    for _ in range(levels):
-        root = osp.dirname(folder)
+    root = osp.dirname(osp.abspath(img_path))
+    for _ in range(levels + 1):
         rel = osp.relpath(osp.abspath(img_path), root)
         candidate = mask_path_for(root, rel)
         if osp.isfile(candidate):
             return candidate
-        folder = root
+        root = osp.dirname(root)
     return None
 
 
@@ -143,6 +144,8 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     target, target_origin = load_pair_item(args.target, 'target', loader,
                                            rest)
     model = init_model(cfg, args.checkpoint, args.device)
+    if args.renderer == 'generator':
+        check_generator_trained(args.checkpoint)
     res = crgan_render(model, [source], [target], args.renderer)
     batch, out = res['batch'], res['out']
     masks = [batch['source_mask'], batch['target_mask'],

@@ -111,7 +111,7 @@ def main(argv: Optional[Sequence[str]] = None) -> List[dict]:
         ]
         name = osp.basename(result['query'])
         image = visualizer.draw_rank_list(
-            result['query'], name[:16],
+            result['query'], name,
             [dict(path=e['path'], dist=e['dist'], match=None)
              for e in ranked])
         picture = osp.join(

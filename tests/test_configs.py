@@ -12,6 +12,7 @@ import glob
 import os.path as osp
 
 import pytest
+from conftest import load_tool
 from mmengine.runner import Runner
 
 from mmreidgen.apis import load_config
@@ -99,11 +100,11 @@ def dataset_dicts(node):
             yield from dataset_dicts(value)
 
 
-def resolved_configs(config):
+def resolved_configs(config, cfg_options=None):
     """The config as plain dicts: the top level, and for a pipeline the
     resolved config of every stage (what its runner builds)."""
     path = osp.join(REPO, config)
-    cfg = load_config(path, work_dir=WORK_DIR)
+    cfg = load_config(path, cfg_options, work_dir=WORK_DIR)
     top = cfg.to_dict()
     top.pop('stages', None)
     yield top
@@ -125,3 +126,85 @@ def test_config_dataset_arguments_are_accepted(config):
         ds = dict(copy.deepcopy(ds), lazy_init=True)
         ds.pop('pipeline', None)
         DATASETS.build(ds)  # raises TypeError on an unknown argument
+
+
+SYNTHETIC = [c for c in CONFIGS if '_synth' in c and 'synthobjects' not in c]
+
+
+def synthetic_roots(config, cfg_options=None) -> set:
+    """The data roots of every synthetic domain the config reads."""
+    from mmreidgen.datasets.synthetic import DOMAINS
+    return {
+        osp.dirname(ds['data_root'])
+        for node in resolved_configs(config, cfg_options)
+        for ds in dataset_dicts(node)
+        if osp.basename(ds['data_root']) in DOMAINS
+    }
+
+
+@pytest.mark.parametrize('config', SYNTHETIC)
+def test_synthetic_config_reads_the_default_benchmark(config):
+    """Every synthetic config reads the benchmark that ``make demo`` and
+    make_synthetic_reid.py render by default, from one variable that
+    moves every dataset of every method."""
+    tool = load_tool('tools/dataset_converters/make_synthetic_reid.py')
+    assert tool.parse_args([]).out == 'data/synthreid_v2'
+    assert synthetic_roots(config) == {'data/synthreid_v2'}, config
+    moved = synthetic_roots(config, {'synth_root': '/elsewhere/render'})
+    assert moved == {'/elsewhere/render'}, config
+
+
+def test_missing_synthetic_data_says_how_to_render_it(tmp_path):
+    from mmreidgen.registry import DATASETS
+    root = tmp_path / 'synthreid_v2' / 'synthduke'
+    with pytest.raises(FileNotFoundError) as exc:
+        DATASETS.build(dict(type='Market1501', data_root=str(root),
+                            subset='train'))
+    msg = str(exc.value)
+    assert 'make_synthetic_reid.py --out ' + str(root.parent) in msg, msg
+    assert 'synth_root=' in msg and '--version' not in msg, msg
+    with pytest.raises(FileNotFoundError) as exc:
+        DATASETS.build(dict(type='Market1501', subset='train',
+                            data_root=str(tmp_path / 'synthreid' /
+                                          'synthmarket')))
+    assert '--version 1' in str(exc.value)
+    with pytest.raises(FileNotFoundError) as exc:
+        DATASETS.build(dict(type='Market1501', subset='train',
+                            data_root=str(tmp_path / 'market1501')))
+    assert 'make_synthetic_reid' not in str(exc.value)
+
+
+def loaders(node, kind):
+    """Every ``LoadReIDImage`` of the ``*{kind}_dataloader`` entries."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str) and key.endswith(f'{kind}_dataloader'):
+                yield from transforms_named(value, 'LoadReIDImage')
+            else:
+                yield from loaders(value, kind)
+    elif isinstance(node, list):
+        for value in node:
+            yield from loaders(value, kind)
+
+
+def transforms_named(node, name):
+    if isinstance(node, dict):
+        if node.get('type') == name:
+            yield node
+        for value in node.values():
+            yield from transforms_named(value, name)
+    elif isinstance(node, list):
+        for value in node:
+            yield from transforms_named(value, name)
+
+
+@pytest.mark.parametrize('config', CONFIGS)
+def test_skip_bad_images_from_the_command_line(config):
+    """``--cfg-options skip_bad_images=True``, as the unreadable-image
+    message says, reaches every training pipeline, and no test set."""
+    nodes = list(resolved_configs(config, {'skip_bad_images': True}))
+    train = [t for node in nodes for t in loaders(node, 'train')]
+    test = [t for node in nodes for t in loaders(node, 'test')]
+    assert train and test, config
+    assert all(t.get('skip_bad_images') is True for t in train), train
+    assert not any(t.get('skip_bad_images') for t in test), test

@@ -5,15 +5,21 @@ CR-GAN's three stages with ``tools/train.py`` (its pipeline evaluates the
 direct-transfer model and the CR-GAN model on the target), trains the
 target-supervised oracle, and prints one results table (also written to
 ``<work-dir>/results.md``). Every number in the table is produced by this
-run. A finished stage is skipped when the demo is run again.
+run. A finished stage is skipped when the demo is run again: CR-GAN's
+pipeline keeps a ``done`` marker per stage, and each oracle step writes
+``<step>.done.json`` with its command once it has finished, so only a
+changed command runs again.
 """
 import argparse
 import json
 import os
 import os.path as osp
+import re
+import shlex
 import subprocess
 import sys
 import time
+from typing import List, Optional, Sequence
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -26,22 +32,68 @@ CRGAN_ROWS = [
      'test_direct_transfer/metrics.json'),
     ('CR-GAN (D_id fine-tuned on renderings)', 'test/metrics.json'),
 ]
+# The synthetic configs' synth_root.
+DEFAULT_SYNTH_ROOT = 'data/synthreid_v2'
 # The oracle: the same identity model trained on the target's own labels.
 ORACLE_CONFIG = 'configs/baseline/baseline_r18w16_synthduke.py'
-ORACLE_CKPT = 'iter_1200.pth'
+
+
+# What the progress line reads from a training log: mmengine's iteration
+# lines and the pipeline's stage starts.
+_ITER = re.compile(r'Iter\(train\) \[\s*(\d+)/(\d+)\].*?eta: (\S+)')
+_STAGE = re.compile(r'Stage (\S+) \((\w+)\) starts')
+
+
+def progress_of(log_text: str) -> Optional[str]:
+    """One status line from a training log so far: the stage, the
+    iteration and the time left; None before the first of them."""
+    starts = list(_STAGE.finditer(log_text))
+    stage = starts[-1].groups() if starts else None
+    # The iterations of the current stage only.
+    iters = _ITER.findall(log_text[starts[-1].end():] if starts else log_text)
+    name = stage[0] if stage else None
+    if stage is not None and stage[1] != 'train':
+        return f'{name}: {stage[1]}'
+    if not iters:
+        return f'{name}: starting' if name else None
+    done, total, eta = iters[-1]
+    width = 20
+    filled = width * int(done) // max(int(total), 1)
+    bar = '#' * filled + '.' * (width - filled)
+    where = f'{name} ' if name else ''
+    return f'{where}[{bar}] {done}/{total}, {eta} left'
 
 
 def run(cmd: list, log_path: str) -> float:
-    """Run ``cmd`` from the repo root, log to a file, return seconds."""
+    """Run ``cmd`` from the repo root, log to a file, return seconds.
+
+    While it runs, a progress line shows the stage, the iteration and the
+    time left (redrawn in a terminal; a line per change of stage or tenth
+    of a stage otherwise)."""
     start = time.time()
     # One intra-op thread per process: oversubscribed OpenMP threads were
     # several times slower on our shared 2-core machines. An
     # OMP_NUM_THREADS set by the user wins.
     env = dict(os.environ)
     env.setdefault('OMP_NUM_THREADS', '1')
+    tty = sys.stdout.isatty()
+    shown = None
     with open(log_path, 'w', encoding='utf-8') as log:
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        while proc.poll() is None:
+            time.sleep(1)
+            with open(log_path, encoding='utf-8', errors='replace') as f:
+                line = progress_of(f.read())
+            if line is None or line == shown:
+                continue
+            if tty:
+                print(f'\r  {line[:100]:<100}', end='', flush=True)
+            elif _worth_a_line(shown, line):
+                print(f'  {line}', flush=True)
+            shown = line
+        if tty and shown is not None:
+            print(flush=True)
     if proc.returncode != 0:
         with open(log_path, encoding='utf-8') as f:
             tail = ''.join(f.readlines()[-30:])
@@ -50,10 +102,105 @@ def run(cmd: list, log_path: str) -> float:
     return time.time() - start
 
 
+def _worth_a_line(shown: Optional[str], line: str) -> bool:
+    """Outside a terminal: a new stage, or a new tenth of one."""
+    def key(text):
+        match = re.search(r'^(.*?)\[[#.]*\] (\d+)/(\d+)', text or '')
+        if not match:
+            return text
+        return match.group(1), 10 * int(match.group(2)) // int(
+            match.group(3))
+
+    return key(shown) != key(line)
+
+
+def run_once(cmd: list, log_path: str, done_path: str) -> Optional[float]:
+    """Run ``cmd`` as :func:`run` unless ``done_path`` records that the
+    same command has finished; return seconds, or None when skipped."""
+    record = dict(command=cmd[1:])  # without the interpreter's path
+    if osp.isfile(done_path):
+        with open(done_path, encoding='utf-8') as f:
+            if json.load(f) == record:
+                return None
+    secs = run(cmd, log_path)
+    with open(done_path, 'w', encoding='utf-8') as f:
+        json.dump(record, f, indent=1)
+    return secs
+
+
+def last_checkpoint(work_dir: str) -> str:
+    """The checkpoint mmengine saved last in ``work_dir``."""
+    with open(osp.join(work_dir, 'last_checkpoint'), encoding='utf-8') as f:
+        return f.read().strip()
+
+
+def train_and_test_oracle(py: str, work_dir: str, synth_root: str,
+                          cfg_options: Sequence[str] = ()) -> dict:
+    """Train the oracle on the target's labels and test it, each step
+    skipped when it has finished with the same command; return the
+    metrics on the target's test set."""
+    oracle_dir = osp.join(work_dir, 'oracle')
+    os.makedirs(oracle_dir, exist_ok=True)
+    options = ['--cfg-options', f'synth_root={synth_root}', *cfg_options]
+    secs = run_once(
+        [py, 'tools/train.py', ORACLE_CONFIG, '--work-dir', oracle_dir,
+         *options], osp.join(work_dir, 'oracle.train.log'),
+        osp.join(oracle_dir, 'train.done.json'))
+    metrics_file = osp.join(oracle_dir, 'target_metrics.json')
+    test_secs = run_once(
+        [py, 'tools/test.py', ORACLE_CONFIG, last_checkpoint(oracle_dir),
+         '--work-dir', osp.join(oracle_dir, 'test'), '--out-metrics',
+         metrics_file, *options], osp.join(work_dir, 'oracle.test.log'),
+        osp.join(oracle_dir, 'test.done.json'))
+    if secs is None and test_secs is None:
+        print('  already done: skipped', flush=True)
+    else:
+        print(f'  done in {((secs or 0) + (test_secs or 0)) / 60:.1f} min',
+              flush=True)
+    return read_metrics(metrics_file)
+
+
+def next_steps(work_dir: str, synth_root: str,
+               oracle_ckpt: Optional[str]) -> List[str]:
+    """Where the demo's files are, and two commands to try next (paths
+    relative to the repository root, as the commands run from there)."""
+    crgan = osp.join(work_dir, 'crgan')
+    final = osp.join(crgan, 'stage3_finetune', 'final.pth')
+    data = [] if synth_root == DEFAULT_SYNTH_ROOT else \
+        ['--cfg-options', f'synth_root={synth_root}']
+    lines = [
+        'Files:',
+        f'  table      {osp.join(work_dir, "results.md")}',
+        f'  logs       {work_dir}/*.log; each stage\'s own log in '
+        f'{crgan}/<stage>/<time stamp>/',
+        f'  checkpoints {final}' +
+        (f', {oracle_ckpt}' if oracle_ckpt else ''),
+        f'  pictures   {osp.join(crgan, "stage2_gan", "vis")}/ (CR-GAN\'s '
+        'renderings during training)',
+        'Next:',
+        '  # test the CR-GAN model on the target (synthduke)',
+        '  ' + shlex.join(['python', 'tools/test.py', CRGAN_CONFIG, final,
+                           *data]),
+    ]
+    if oracle_ckpt:
+        lines += [
+            '  # draw ranked lists and the CMC curve of the oracle',
+            '  ' + shlex.join([
+                'python', 'tools/analysis_tools/visualize_ranks.py',
+                ORACLE_CONFIG, oracle_ckpt, '--out-dir',
+                osp.join(work_dir, 'ranks'), *data
+            ]),
+        ]
+    lines.append('More: docs/en/own_images.md (your own images), '
+                 'docs/en/get_started.md.')
+    return lines
+
+
 def read_metrics(path: str) -> dict:
-    """Metrics JSON without the evaluator prefix ('reid/mAP' -> 'mAP')."""
-    with open(path, encoding='utf-8') as f:
-        return {k.rsplit('/', 1)[-1]: v for k, v in json.load(f).items()}
+    """The target's metrics of a metrics JSON ('reid/mAP' -> 'mAP'); a
+    further test set's ('synthmarket/reid/mAP') stay apart."""
+    from mmreidgen.proofs.summary import read_metrics as read
+    return read(path)
 
 
 def main():
@@ -61,7 +208,7 @@ def main():
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--data-root', default=None,
                         help='default: data/synthreid (version 1) or '
-                        'data/synthreid_v2')
+                        f'{DEFAULT_SYNTH_ROOT}')
     parser.add_argument(
         '--benchmark-version', type=int, default=2, choices=(1, 2),
         help='synthetic benchmark version (docs/en/synthetic_benchmark.md); '
@@ -72,7 +219,7 @@ def main():
     args = parser.parse_args()
     if args.data_root is None:
         args.data_root = 'data/synthreid' if args.benchmark_version == 1 \
-            else 'data/synthreid_v2'
+            else DEFAULT_SYNTH_ROOT
     work_dir = osp.join(REPO, args.work_dir)
     os.makedirs(work_dir, exist_ok=True)
     py = sys.executable
@@ -101,22 +248,14 @@ def main():
     for name, rel in CRGAN_ROWS:
         rows.append((name, read_metrics(osp.join(crgan_dir, rel))))
 
+    oracle_ckpt = None
     if not args.skip_oracle:
-        oracle_dir = osp.join(work_dir, 'oracle')
         print(f'Oracle: {ORACLE_CONFIG} ...', flush=True)
-        data = ['--cfg-options', f'data_root={args.data_root}/synthduke',
-                *old]
-        secs = run([py, 'tools/train.py', ORACLE_CONFIG, '--work-dir',
-                    oracle_dir, *data], osp.join(work_dir, 'oracle.train.log'))
-        metrics_file = osp.join(oracle_dir, 'target_metrics.json')
-        secs += run([
-            py, 'tools/test.py', ORACLE_CONFIG,
-            osp.join(oracle_dir, ORACLE_CKPT), '--work-dir',
-            osp.join(oracle_dir, 'test'), '--out-metrics', metrics_file, *data
-        ], osp.join(work_dir, 'oracle.test.log'))
-        print(f'  done in {secs / 60:.1f} min', flush=True)
         rows.append(('Oracle (trained on synthduke labels)',
-                     read_metrics(metrics_file)))
+                     train_and_test_oracle(py, work_dir, args.data_root,
+                                           old)))
+        oracle_ckpt = osp.relpath(
+            last_checkpoint(osp.join(work_dir, 'oracle')), REPO)
 
     lines = [
         '| synthmarket -> synthduke (target test set) | mAP | R1 | R5 |',
@@ -127,10 +266,17 @@ def main():
                      f'{m["R5"]:.1f} |')
     lines.append(f'\nTotal wall time: {(time.time() - total_start) / 60:.1f}'
                  f' min on {os.cpu_count()} CPU cores.')
+    from mmreidgen.utils.environment import (
+        environment_record,
+        format_environment,
+    )
+    lines.append(f'Environment: {format_environment(environment_record())}.')
     table = '\n'.join(lines)
     with open(osp.join(work_dir, 'results.md'), 'w', encoding='utf-8') as f:
         f.write(table + '\n')
-    print('\n' + table)
+    print('\n' + table + '\n')
+    print('\n'.join(next_steps(osp.relpath(work_dir, REPO), args.data_root,
+                               oracle_ckpt)))
 
 
 if __name__ == '__main__':

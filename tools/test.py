@@ -8,6 +8,7 @@ the set's name (``market/reid/mAP``). ``--dump-features`` and
 import json
 import os
 import os.path as osp
+import shutil
 
 from mmreidgen.apis import load_config
 from mmreidgen.apis.cli import (
@@ -47,6 +48,16 @@ def parse_args(argv=None):
     return parse_runner_args(parser, argv)
 
 
+def first_missing_folder(path: str):
+    """The outermost folder of ``path`` that does not exist yet, or None
+    when ``path`` exists."""
+    path = osp.abspath(path)
+    missing = None
+    while not osp.isdir(path):
+        missing, path = path, osp.dirname(path)
+    return missing
+
+
 def main(argv=None) -> dict:
     args = parse_args(argv)
     register_all_modules()
@@ -55,8 +66,16 @@ def main(argv=None) -> dict:
     names = enable_extra_test_sets(cfg)
     add_result_dump(cfg, args.dump_features, args.show_dir, args.show_num,
                     args.show_topk)
-    metrics = test_checkpoint(cfg, args.checkpoint, args.launcher,
-                              args.channels_last)
+    made = first_missing_folder(cfg.work_dir)
+    try:
+        metrics = test_checkpoint(cfg, args.checkpoint, args.launcher,
+                                  args.channels_last)
+    except Exception:
+        # A failed test leaves no folder of its own behind (the traceback
+        # goes to the temp folder: apis.cli.error_log_path).
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
+        raise
     if names:
         print(format_table(target_rows(metrics, names)))
     if args.out_metrics:

@@ -5,6 +5,8 @@ the same command resumes it (``--resume`` changes nothing for a pipeline).
 """
 import os
 import os.path as osp
+import shlex
+import sys
 
 from mmreidgen.apis import load_config
 from mmreidgen.apis.cli import (
@@ -63,6 +65,7 @@ def tool_hooks(args) -> list:
 
 
 def main(argv=None):
+    STATE.update(argv=list(sys.argv[1:] if argv is None else argv))
     args = parse_args(argv)
     register_all_modules()
     if args.amp_dtype is not None and not args.amp:
@@ -93,8 +96,8 @@ def train(args, cfg) -> None:
                 '--resume CHECKPOINT is for single-stage configs; a pipeline '
                 'resumes every stage from its own checkpoints: run the same '
                 'command again (with the same --work-dir).')
-        PipelineRunner(cfg, amp_dtype=amp,
-                       extra_hooks=tool_hooks(args)).train()
+        PipelineRunner(cfg, amp_dtype=amp, extra_hooks=tool_hooks(args),
+                       cfg_options=args.cfg_options).train()
         return
     from mmreidgen.datasets.check import check_epoch_images
     from mmreidgen.engine.runner import ReIDRunner
@@ -108,6 +111,9 @@ def train(args, cfg) -> None:
         # Skip an empty or truncated last_checkpoint / iter_*.pth.
         cfg.load_from = find_resumable_checkpoint(cfg.work_dir)
         cfg.resume = cfg.load_from is not None
+        if not cfg.resume:
+            print(f'--resume: no complete checkpoint in {cfg.work_dir}; '
+                  'training starts from the beginning.', flush=True)
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
@@ -128,8 +134,18 @@ def interrupted() -> str:
             newest, newest_time = ckpt, osp.getmtime(ckpt)
     where = f'Last complete checkpoint: {newest}.' if newest else \
         'No checkpoint was written yet.'
-    return (f'{where} Resume with: python tools/train.py {STATE["config"]} '
-            f'--work-dir {work_dir} --resume')
+    return f'{where} Resume with: {resume_command()}'
+
+
+def resume_command() -> str:
+    """The command as it was given, which resumes: with ``--resume`` and
+    the work dir added when it had none."""
+    argv = list(STATE.get('argv') or [STATE['config']])
+    if '--work-dir' not in argv:
+        argv += ['--work-dir', STATE['work_dir']]
+    if '--resume' not in argv:
+        argv.append('--resume')
+    return shlex.join(['python', 'tools/train.py', *map(str, argv)])
 
 
 if __name__ == '__main__':

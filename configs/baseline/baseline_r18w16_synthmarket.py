@@ -2,7 +2,11 @@
 # only sizes change (backbone depth/width, image size, iterations).
 _base_ = ['./baseline_r50_market.py']
 
-data_root = 'data/synthreid/synthmarket'
+# The synthetic benchmark's root, one name in every synthetic config:
+# `make demo` renders it, or
+#   python tools/dataset_converters/make_synthetic_reid.py --out data/synthreid_v2
+synth_root = 'data/synthreid_v2'
+data_root = '${synth_root}/synthmarket'
 img_scale = (64, 32)
 crop_padding = 4
 train_batch_size = 32

@@ -3,7 +3,7 @@
 # synthduke. Only sizes change: 64x32 images, 16 pairs per batch, a
 # ResNet-18 of width 16 as D_id, narrow G / D_d / D_cam, short stages
 # (trained from scratch, hence the higher D_id learning rates).
-#   python tools/dataset_converters/make_synthetic_reid.py --out data/synthreid
+#   python tools/dataset_converters/make_synthetic_reid.py --out data/synthreid_v2
 #   python tools/train.py configs/crgan/crgan_r18w16_synthmarket2synthduke.py
 # Direct transfer: <work_dir>/test_direct_transfer/metrics.json;
 # CR-GAN: <work_dir>/test/metrics.json.
@@ -12,7 +12,8 @@ _base_ = ['./crgan_r50_market2duke.py']
 img_scale = (64, 32)
 num_workers = 0  # as in baseline_r18w16_synthmarket.py, which says why
 image_cache_mb = 256
-synth_root = 'data/synthreid'
+# The synthetic benchmark's root, as in every synthetic config.
+synth_root = 'data/synthreid_v2'
 source_data = dict(type='Market1501', data_root='${synth_root}/synthmarket')
 target_data = dict(type='Market1501', data_root='${synth_root}/synthduke')
 num_source_ids = 100

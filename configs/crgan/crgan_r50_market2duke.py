@@ -35,7 +35,7 @@ num_target_cameras = 8
 # context loss M_S. Random flip is the only augmentation (Supp. 6.1).
 pair_pipeline = [
     dict(type='LoadReIDImage', with_mask=True,
-         cache_mb='${image_cache_mb}'),
+         cache_mb='${image_cache_mb}', skip_bad_images='${skip_bad_images}'),
     dict(type='ReIDResize', scale='${img_scale}'),
     dict(type='ReIDRandomFlip', prob=0.5),
     dict(type='PackReIDInputs'),

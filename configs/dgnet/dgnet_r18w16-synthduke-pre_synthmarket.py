@@ -15,7 +15,7 @@ pretrain_model = dict(_base_.teacher, backbone='${backbone}')
 pretrain_train_dataloader = dict(
     _base_.teacher_train_dataloader,
     dataset=dict(_base_.teacher_train_dataloader.dataset,
-                 data_root='data/synthreid/synthduke'))
+                 data_root='${synth_root}/synthduke'))
 # Trained as the teacher stage.
 stages = dict(
     pretrain=dict(

@@ -1,5 +1,5 @@
 
 _base_ = ['./dgnet_r18w16_synthmarket.py']
 
-data_root = 'data/synthreid/synthduke'
+data_root = '${synth_root}/synthduke'
 num_train_images = 821

@@ -1,9 +1,13 @@
 
 _base_ = ['./dgnet_r50_market.py']
 
-data_root = 'data/synthreid/synthmarket'
+# The synthetic benchmark's root, as in every synthetic config:
+# `make demo` renders it, or
+#   python tools/dataset_converters/make_synthetic_reid.py --out data/synthreid_v2
+synth_root = 'data/synthreid_v2'
+data_root = '${synth_root}/synthmarket'
 num_classes = 100  # synthmarket training identities
-num_train_images = 881
+num_train_images = 896  # synthmarket bounding_box_train (benchmark v2)
 img_scale = (64, 32)
 crop_padding = 4
 num_workers = 0  # as in baseline_r18w16_synthmarket.py, which says why

@@ -83,7 +83,8 @@ teacher_train_dataloader = dict(
         data_root='${data_root}',
         subset='train',
         pipeline=[
-            dict(type='LoadReIDImage', cache_mb='${image_cache_mb}'),
+            dict(type='LoadReIDImage', cache_mb='${image_cache_mb}',
+                 skip_bad_images='${skip_bad_images}'),
             dict(type='ReIDResize', scale='${img_scale}',
                  interpolation='bicubic'),
             dict(type='ReIDRandomFlip', prob=0.5),
@@ -156,7 +157,8 @@ train_dataloader = dict(
     dataset=dict(
         teacher_train_dataloader['dataset'],
         pipeline=[
-            dict(type='LoadReIDImage', cache_mb='${image_cache_mb}'),
+            dict(type='LoadReIDImage', cache_mb='${image_cache_mb}',
+                 skip_bad_images='${skip_bad_images}'),
             dict(type='ReIDResize', scale='${img_scale}',
                  interpolation='bicubic'),
             dict(type='ReIDRandomFlip', prob=0.5),

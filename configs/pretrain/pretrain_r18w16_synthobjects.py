@@ -28,7 +28,8 @@ model = dict(
     head=dict(in_channels=128, loss_triplet=None))
 
 train_pipeline = [
-    dict(type='LoadReIDImage', cache_mb='${image_cache_mb}'),
+    dict(type='LoadReIDImage', cache_mb='${image_cache_mb}',
+         skip_bad_images='${skip_bad_images}'),
     dict(type='ReIDResize', scale='${img_scale}'),
     dict(type='ReIDRandomFlip', prob=0.5),
     dict(type='PadRandomCrop', padding=6),

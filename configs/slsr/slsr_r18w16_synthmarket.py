@@ -1,7 +1,11 @@
 
 _base_ = ['./slsr_r50_market.py']
 
-data_root = 'data/synthreid/synthmarket'
+# The synthetic benchmark's root, as in every synthetic config:
+# `make demo` renders it, or
+#   python tools/dataset_converters/make_synthetic_reid.py --out data/synthreid_v2
+synth_root = 'data/synthreid_v2'
+data_root = '${synth_root}/synthmarket'
 img_scale = (64, 32)
 crop_padding = 4
 num_workers = 0  # as in baseline_r18w16_synthmarket.py, which says why
@@ -12,7 +16,7 @@ model = dict(
                   init_cfg=None),
     head=dict(in_channels=128))
 
-num_train_images = 881  # synthmarket bounding_box_train
+num_train_images = 896  # synthmarket bounding_box_train (benchmark v2)
 num_generated = 800  # about the Market ratio 12000 / 12936
 
 # Trained from scratch (the full configs start from ImageNet): lr 0.05

@@ -7,6 +7,8 @@ Every tool and pipeline stage goes through these functions (mmpretrain's
   stage's effective config;
 - :func:`init_model`: the one model loader (strict, compatibility-checked,
   ``weights_only=True``);
+- :func:`build_dataloader`: a config's dataloader, as the runners
+  build it;
 - :class:`ReIDFeatureExtractor`: features of images, a folder or a
   dataloader; :class:`ReIDInferencer`: query images against a gallery;
 - :func:`crgan_render`, :func:`dgnet_swap`, :func:`slsr_sample`: each
@@ -17,10 +19,12 @@ Every tool and pipeline stage goes through these functions (mmpretrain's
 """
 from mmreidgen.stages.config import find_config, load_config
 
+from .data import build_dataloader
 from .feature_extraction import (
     ExportableExtractor,
     ReIDFeatureExtractor,
     list_images,
+    test_pipeline_of,
 )
 from .generation import (
     crgan_render,
@@ -39,6 +43,7 @@ from .rendering import (
 
 __all__ = [
     'load_config', 'find_config', 'init_model', 'load_weights',
+    'build_dataloader', 'test_pipeline_of',
     'ReIDFeatureExtractor', 'ExportableExtractor', 'ReIDInferencer',
     'list_images', 'crgan_render', 'dgnet_swap', 'dgnet_interpolate',
     'slsr_sample', 'CRGANPairRenderer', 'render_crgan_folder',

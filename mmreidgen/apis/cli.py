@@ -56,13 +56,15 @@ def print_lines(lines: Iterable[str]) -> None:
 
 
 def error_log_path(work_dir: Optional[str]) -> str:
-    """Where a tool writes the traceback of an error."""
-    if work_dir:
-        os.makedirs(work_dir, exist_ok=True)
+    """Where a tool writes the traceback of an error: ``error.log`` in the
+    work dir once the run has made it (a run that fails before leaves no
+    folder behind), else one file in the system temp folder that each such
+    error overwrites (one file however many errors)."""
+    if work_dir and osp.isdir(work_dir):
         return osp.join(work_dir, 'error.log')
-    fd, path = tempfile.mkstemp(prefix='mmreidgen-error-', suffix='.log')
-    os.close(fd)
-    return path
+    user = getattr(os, 'getuid', lambda: 'user')()
+    return osp.join(tempfile.gettempdir(),
+                    f'mmreidgen-last-error-{user}.log')
 
 
 def run_tool(main: Callable, work_dir_of: Callable[[], Optional[str]] =
@@ -115,8 +117,11 @@ def _write_traceback(text: str,
     """
     path = None
     try:
-        path = error_log_path(work_dir_of() if work_dir_of else None)
-        with open(path, 'a', encoding='utf-8') as f:
+        work_dir = work_dir_of() if work_dir_of else None
+        path = error_log_path(work_dir)
+        # The temp file holds the last error only; a work dir's log grows.
+        in_work_dir = bool(work_dir) and osp.isdir(work_dir)
+        with open(path, 'a' if in_work_dir else 'w', encoding='utf-8') as f:
             f.write(text)
         return f'traceback in {path}'
     except OSError as log_err:

@@ -44,8 +44,15 @@ class ReIDFeatureExtractor:
 
     Inputs are image paths, a folder, or a dataloader / iterable of
     batches as mmengine's ``pseudo_collate`` gives them. Paths go through
-    ``pipeline`` (by default the config's test pipeline, as given when the
-    model was built through :func:`mmreidgen.apis.init_model`).
+    ``pipeline``, by default the test pipeline of the config the model was
+    built from by :func:`mmreidgen.apis.init_model` (``model.cfg``)::
+
+        model = init_model('configs/baseline/baseline_r18w16_synthduke.py',
+                           'work_dirs/demo/oracle/iter_1200.pth')
+        feats = ReIDFeatureExtractor(model)('my_images')['features']
+
+    An image that ``LoadReIDImage(skip_bad_images=True)`` skips (with a
+    warning) is left out of the result.
 
     ``mode='embedding'`` returns the model's test embedding
     (``model.extract_feat``: pooling, BN-neck, flip averaging and L2
@@ -57,6 +64,7 @@ class ReIDFeatureExtractor:
         model (nn.Module): A re-id model (``ReIDBaseline``, ``CRGAN``,
             ``DGNet``) with a data preprocessor.
         pipeline (list[dict], optional): Test transforms for image paths.
+            Defaults to None: the test pipeline of ``model.cfg``.
         batch_size (int): Defaults to 64.
         normalize (bool): L2-normalise the features again (the embedding
             usually is already). Defaults to False.
@@ -80,6 +88,8 @@ class ReIDFeatureExtractor:
                 f'{type(model).__name__} has no extract_feat, so it gives '
                 'no re-id embedding; use a re-id model.')
         self.model = model.eval()
+        if pipeline is None and getattr(model, 'cfg', None) is not None:
+            pipeline = test_pipeline_of(model.cfg)
         self.pipeline = Compose(pipeline) if pipeline else None
         self.batch_size = batch_size
         self.normalize = normalize
@@ -101,15 +111,20 @@ class ReIDFeatureExtractor:
     def _batches_from_paths(self, paths: Sequence[str]) -> Iterable[dict]:
         if self.pipeline is None:
             raise ValueError(
-                'ReIDFeatureExtractor needs pipeline= to read image paths '
-                '(the test pipeline of the config).')
+                'ReIDFeatureExtractor needs a test pipeline to read image '
+                'paths: build the model with mmreidgen.apis.init_model '
+                '(its config gives the pipeline), or pass pipeline='
+                'test_pipeline_of(cfg).')
         for start in range(0, len(paths), self.batch_size):
             items = []
             for path in paths[start:start + self.batch_size]:
                 if not osp.isfile(path):
                     raise FileNotFoundError(f'Image {path} does not exist.')
-                items.append(self.pipeline(dict(img_path=path)))
-            yield pseudo_collate(items)
+                item = self.pipeline(dict(img_path=path))
+                if item is not None:  # None: skipped (skip_bad_images)
+                    items.append(item)
+            if items:
+                yield pseudo_collate(items)
 
     @torch.no_grad()
     def __call__(self, source: Union[str, Sequence[str], Iterable]

@@ -14,15 +14,16 @@ class ReIDInferencer:
 
     Args:
         model (nn.Module): A re-id model from :func:`init_model`.
-        pipeline (list[dict]): The test pipeline (the config's
-            ``test_dataloader`` query pipeline).
+        pipeline (list[dict], optional): The test pipeline. Defaults to
+            None: the test pipeline of the config the model was built from
+            (``model.cfg``, set by :func:`init_model`).
         metric (str): ``'euclidean'`` or ``'cosine'``. Defaults to
             'euclidean'.
         batch_size (int): Defaults to 64.
     """
 
-    def __init__(self, model, pipeline: list, metric: str = 'euclidean',
-                 batch_size: int = 64) -> None:
+    def __init__(self, model, pipeline: Optional[list] = None,
+                 metric: str = 'euclidean', batch_size: int = 64) -> None:
         self.extractor = ReIDFeatureExtractor(
             model, pipeline=pipeline, batch_size=batch_size)
         self.metric = metric

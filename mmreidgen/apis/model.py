@@ -34,7 +34,10 @@ def init_model(config: Union[str, Config],
         cfg_options (dict, optional): Overrides. Defaults to None.
 
     Returns:
-        nn.Module: The model, on ``device``, in eval mode.
+        nn.Module: The model, on ``device``, in eval mode, with the loaded
+        config as ``model.cfg`` (as mmpretrain's ``init_model``): the
+        feature extractor and the inferencer take their test pipeline
+        from it.
     """
     register_all_modules()
     if isinstance(config, str):
@@ -48,6 +51,7 @@ def init_model(config: Union[str, Config],
     model = MODELS.build(model_cfg)
     if checkpoint is not None:
         load_weights(model, checkpoint)
+    model.cfg = config
     return model.to(device).eval()
 
 

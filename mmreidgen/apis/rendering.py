@@ -14,6 +14,7 @@ and the person's luminance. ``tools/misc/render.py`` is the command line.
 """
 import os
 import os.path as osp
+import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
@@ -26,6 +27,41 @@ from mmreidgen.utils.progress import ProgressBar
 from mmreidgen.visualization import ReIDVisualizer
 
 from .generation import crgan_render
+
+# What CR-GAN's train_stage trains (Algorithm 1); stage I leaves G as
+# initialised.
+_UNTRAINED_GENERATOR_STAGES = {'pretrain': 'stage I (identity pretraining)'}
+
+
+def check_generator_trained(checkpoint: str) -> None:
+    """Refuse a CR-GAN checkpoint whose generator was never trained.
+
+    A checkpoint written by stage I (``train_stage='pretrain'``) holds an
+    untrained generator, which renders coloured noise. The stage is read
+    from the config that the runner records in the checkpoint
+    (``meta['cfg']``); a checkpoint without one passes.
+
+    Args:
+        checkpoint (str): A ``.pth`` written by training.
+
+    Raises:
+        ValueError: Naming the stage that wrote the checkpoint and the
+            checkpoint to pass instead.
+    """
+    from mmreidgen.utils.safe_load import register_safe_globals
+    register_safe_globals()
+    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=True)
+    cfg_text = (ckpt.get('meta') or {}).get('cfg') or ''
+    match = re.search(r"train_stage\s*=\s*['\"](\w+)['\"]", cfg_text)
+    stage = match.group(1) if match else None
+    if stage in _UNTRAINED_GENERATOR_STAGES:
+        raise ValueError(
+            f'{checkpoint} was written by CR-GAN '
+            f"{_UNTRAINED_GENERATOR_STAGES[stage]}, train_stage='{stage}', "
+            'which does not train the generator: it would render noise. '
+            'Pass the checkpoint of stage II or III (<work_dir>/stage2_gan/'
+            'final.pth or <work_dir>/stage3_finetune/final.pth), or '
+            '--renderer cut_paste.')
 
 
 def crgan_pair_datasets(cfg: Config) -> Tuple:

@@ -17,9 +17,8 @@ import time
 from typing import Iterator
 
 import torch
-from mmengine.runner import Runner
 
-from mmreidgen.apis import load_config
+from mmreidgen.apis import build_dataloader, load_config
 from mmreidgen.apis.feature_extraction import test_pipeline_of
 from mmreidgen.registry import MODELS
 from mmreidgen.utils import cap_num_workers, register_all_modules
@@ -66,10 +65,7 @@ def gallery_loader(cfg, args: argparse.Namespace):
         type='Market1501', data_root=args.data_root, subset='gallery',
         pipeline=test_pipeline_of(cfg))
     loader_cfg.sampler = dict(type='DefaultSampler', shuffle=False)
-    if args.num_workers is not None:
-        loader_cfg.num_workers = args.num_workers
-        loader_cfg.persistent_workers = args.num_workers > 0
-    loader = Runner.build_dataloader(loader_cfg)
+    loader = build_dataloader(loader_cfg, num_workers=args.num_workers)
     needed = (args.num_batches + 1) * args.batch_size
     if len(loader.dataset) < needed:
         raise ValueError(

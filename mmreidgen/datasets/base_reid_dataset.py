@@ -8,9 +8,36 @@ from mmengine.logging import print_log
 
 from mmreidgen.registry import DATASETS, TRANSFORMS
 
+from .synthetic.styles import DOMAINS
+
 SUBSETS = ('train', 'query', 'gallery')
 MASK_DIR = 'masks'
 MASK_DOC = 'docs/en/dataset_prepare.md ("Person masks")'
+# Where make_synthetic_reid.py writes each version by default; a config
+# reading version 1 from here gets the version flag in its hint.
+_SYNTHETIC_V1_ROOT = 'synthreid'
+
+
+def synthetic_hint(data_root: str) -> str:
+    """How to render a missing domain of the synthetic benchmark.
+
+    Args:
+        data_root (str): A ``data_root`` that does not exist.
+
+    Returns:
+        str: One sentence ending in a space, or ``''`` when ``data_root``
+        is not a domain of the synthetic benchmark.
+    """
+    root = osp.normpath(data_root)
+    if osp.basename(root) not in DOMAINS:
+        return ''
+    out = osp.dirname(root) or '.'
+    version = ' --version 1' if osp.basename(out) == _SYNTHETIC_V1_ROOT \
+        else ''
+    return (f'It is a domain of the synthetic benchmark: render it with '
+            f'`python tools/dataset_converters/make_synthetic_reid.py '
+            f'--out {out}{version}` (or `make demo`), or point the config '
+            f'at a render elsewhere with `--cfg-options synth_root=PATH`. ')
 
 
 
@@ -213,8 +240,8 @@ class BaseReIDDataset(BaseDataset):
         if not osp.isdir(self.data_root):
             raise FileNotFoundError(
                 f'{name}: data_root {self.data_root} does not exist. '
-                f'Expected layout:\n{self.LAYOUT}\n'
-                'See docs/en/dataset_prepare.md.')
+                f'{synthetic_hint(self.data_root)}Expected layout:\n'
+                f'{self.LAYOUT}\nSee docs/en/dataset_prepare.md.')
         hint = ''
         # Archives often extract into one extra folder level.
         rel = osp.relpath(path, self.data_root)

@@ -20,16 +20,31 @@ Nothing is downloaded: the torchvision backends load the file given to them
 (``torch.load(..., weights_only=True)``) and name the file to fetch when it
 is missing.
 """
+import logging
 import os
 import os.path as osp
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    List,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+)
 
 import cv2
 import numpy as np
 from mmengine.logging import print_log
 
+from mmreidgen.utils.progress import ProgressBar
+
 MASK_DIR = 'masks'
 DEFAULT_SUBSETS = ('bounding_box_train', 'query', 'bounding_box_test')
+# A mask with less person than this fraction of the image is near-empty:
+# the backend missed the person (GrabCut on a grayscale image finds none).
+NEAR_EMPTY_FRACTION = 0.02
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 
 # Where each torchvision backend's weights come from. The URLs are those
@@ -294,28 +309,54 @@ def build_mask_backend(name: str,
     return MASK_BACKENDS[name](weights, device=device, **kwargs)
 
 
-def list_images(data_root: str, subsets: Sequence[str]) -> List[str]:
+def default_subsets(data_root: str) -> Tuple[str, ...]:
+    """The folders of ``data_root`` that hold images: Market-1501's three
+    when one of them exists, else ``('.',)``, the whole (plain) folder."""
+    if any(osp.isdir(osp.join(data_root, s)) for s in DEFAULT_SUBSETS):
+        return DEFAULT_SUBSETS
+    return ('.', )
+
+
+def is_mask_folder(name: str, mask_dir: str = MASK_DIR) -> bool:
+    """Whether a top-level folder of a dataset holds masks, not images
+    (``masks``, ``masks_exact``, ``masks_grabcut``, or ``mask_dir``)."""
+    return name == mask_dir or name.startswith(MASK_DIR)
+
+
+def list_images(data_root: str, subsets: Sequence[str],
+                mask_dir: str = MASK_DIR) -> List[str]:
     """Image paths below ``<data_root>/<subset>``, relative to data_root.
+
+    Mask folders at the top of ``data_root`` (:func:`is_mask_folder`) are
+    left out, so ``subsets=['.']`` on a plain folder never reads the masks
+    written into it.
 
     Args:
         data_root (str): Dataset root.
         subsets (Sequence[str]): Sub-folders to walk (recursively, so
-            MSMT17's ``train/<pid>/`` folders are found).
+            MSMT17's ``train/<pid>/`` folders are found); ``'.'`` is
+            ``data_root`` itself.
+        mask_dir (str): The mask folder being written. Defaults to
+            ``'masks'``.
 
     Returns:
         list[str]: Sorted relative paths.
     """
     rels = []
+    top = osp.normpath(data_root)
     for subset in subsets:
         folder = osp.join(data_root, subset)
         if not osp.isdir(folder):
             raise FileNotFoundError(
                 f'{folder} not found: --subsets names folders below '
-                f'{data_root} (e.g. {" ".join(DEFAULT_SUBSETS)}).')
-        for cur, _, files in os.walk(folder):
+                f'{data_root} (e.g. {" ".join(DEFAULT_SUBSETS)}, or . for '
+                'the folder itself).')
+        for cur, dirs, files in os.walk(folder):
+            if osp.normpath(cur) == top:
+                dirs[:] = [d for d in dirs if not is_mask_folder(d, mask_dir)]
             rels.extend(
-                osp.relpath(osp.join(cur, f), data_root) for f in files
-                if f.lower().endswith(IMG_EXTENSIONS))
+                osp.normpath(osp.relpath(osp.join(cur, f), data_root))
+                for f in files if f.lower().endswith(IMG_EXTENSIONS))
     return sorted(rels)
 
 
@@ -338,29 +379,44 @@ def _write_png(path: str, mask: np.ndarray) -> None:
     os.replace(tmp, path)
 
 
+class MaskSummary(NamedTuple):
+    """What :func:`make_person_masks` did."""
+    written: int  # masks written
+    skipped: int  # masks kept (already there)
+    near_empty: List[str]  # images whose written mask is near-empty
+
+
 def make_person_masks(data_root: str,
                       backend: Callable[[np.ndarray], np.ndarray],
-                      subsets: Sequence[str] = DEFAULT_SUBSETS,
+                      subsets: Optional[Sequence[str]] = None,
                       mask_dir: str = MASK_DIR,
                       overwrite: bool = False,
-                      progress: bool = True) -> Tuple[int, int]:
+                      progress: bool = True) -> MaskSummary:
     """Write a mask for every image of ``subsets`` that has none yet.
 
+    ``<data_root>/<subset>/<name>.jpg`` gets
+    ``<data_root>/<mask_dir>/<subset>/<name>.png``; an image of a plain
+    folder (``subsets=['.']``), ``<data_root>/<name>.jpg``, gets
+    ``<data_root>/<mask_dir>/<name>.png``. Both are where the datasets and
+    ``demo/crgan_render_demo.py`` look. A mask with less person than
+    ``NEAR_EMPTY_FRACTION`` of the image is written with a warning.
+
     Args:
-        data_root (str): Dataset root.
+        data_root (str): Dataset root, or a plain folder of images.
         backend (Callable): Image (BGR uint8) to mask (uint8, person=255).
-        subsets (Sequence[str]): Sub-folders of ``data_root``. Defaults to
-            Market-1501's three.
+        subsets (Sequence[str], optional): Sub-folders of ``data_root``.
+            Defaults to None: :func:`default_subsets`.
         mask_dir (str): Mask folder below ``data_root``. Defaults to
             ``'masks'`` (what the datasets read).
         overwrite (bool): Recompute existing masks. Defaults to False.
         progress (bool): Show a progress bar. Defaults to True.
 
     Returns:
-        tuple[int, int]: Masks written and masks skipped (already there).
+        MaskSummary: Masks written, masks kept, near-empty masks.
     """
-    from mmengine.utils import ProgressBar
-    rels = list_images(data_root, subsets)
+    if subsets is None:
+        subsets = default_subsets(data_root)
+    rels = list_images(data_root, subsets, mask_dir)
     todo = [
         r for r in rels
         if overwrite or not osp.isfile(mask_path_for(data_root, r, mask_dir))
@@ -370,6 +426,7 @@ def make_person_masks(data_root: str,
         f'{len(rels)} images below {data_root} ({", ".join(subsets)}): '
         f'{skipped} masks exist, {len(todo)} to write', logger='current')
     bar = ProgressBar(len(todo)) if progress and todo else None
+    near_empty = []
     for rel in todo:
         path = osp.join(data_root, rel)
         img = cv2.imread(path, cv2.IMREAD_COLOR)
@@ -385,9 +442,17 @@ def make_person_masks(data_root: str,
                 f'The mask backend failed on {path}: '
                 f'{type(e).__name__}: {e}') from e
         _write_png(mask_path_for(data_root, rel, mask_dir), mask)
+        if (mask > 127).mean() < NEAR_EMPTY_FRACTION:
+            near_empty.append(rel)
+            print_log(
+                f'The mask of {path} is near-empty (under '
+                f'{NEAR_EMPTY_FRACTION:.0%} person): the backend found no '
+                'person (GrabCut finds none on a grayscale image). Check '
+                'it, or write it with another backend.',
+                logger='current', level=logging.WARNING)
         if bar is not None:
             bar.update()
-    return len(todo), skipped
+    return MaskSummary(len(todo), skipped, near_empty)
 
 
 def mask_iou(pred: np.ndarray, gt: np.ndarray) -> float:

@@ -33,7 +33,9 @@ Schedules in epochs and fractions
     mmengine's own ``eta_min_ratio`` (of the cosine schedulers: a fraction
     of the learning rate) is left to mmengine.
     A schedule then follows its stage's length when only the length is
-    changed.
+    changed. A value set where its fraction is inherited (a child config,
+    a stage's ``cfg``, ``--cfg-options``) replaces the fraction, and the
+    other way round; both set at one level are refused.
 
 Stages keyed by name
     A pipeline config (``runner_type='PipelineRunner'``) has
@@ -46,6 +48,7 @@ Stages keyed by name
     it: ``stages=dict(stage2_gan=dict(cfg=dict(train_cfg=dict(
     max_iters=800))))``.
 """
+import contextlib
 import copy
 import difflib
 import glob
@@ -213,6 +216,7 @@ def _keep_span(scheduler: dict, total: int) -> dict:
 
 def _apply_ratios(node: Any, total: int, where: str) -> Any:
     if isinstance(node, dict):
+        _refuse_value_and_ratio(node, where)
         out = {}
         for key, value in node.items():
             if _is_fraction(key):
@@ -295,6 +299,56 @@ def resolve_schedule(cfg: dict) -> dict:
     return cfg
 
 
+def _refuse_value_and_ratio(node: dict, where: str) -> None:
+    """A value and its fraction set at the same level cannot both hold.
+
+    Inheritance and overrides never leave both (:func:`explicit_wins`):
+    both are left only when one config, stage or command line sets both.
+    """
+    for key in node:
+        if _is_fraction(key) and key[:-len('_ratio')] in node:
+            value = key[:-len('_ratio')]
+            raise ConfigError(
+                f'{where}.{value}={node[value]!r} and {where}.{key}='
+                f'{node[key]!r} are set at the same level: a value and a '
+                'fraction of the run cannot both hold. Keep one.')
+
+
+def explicit_wins(base: dict, override: dict) -> dict:
+    """``base`` without the keys that ``override`` sets the other way.
+
+    A value set by the overriding level (``interval``) beats the
+    fraction that it inherits (``interval_ratio``), and a fraction beats
+    an inherited value, as every other inherited key is replaced.
+
+    Args:
+        base (dict): One level of the inherited config.
+        override (dict): The same level of the overriding config (a
+            child config, a stage's ``cfg`` or ``--cfg-options``).
+
+    Returns:
+        dict: ``base``, or a shallow copy of it without the shadowed keys.
+    """
+    shadowed = []
+    for key in override:
+        if not isinstance(key, str):
+            continue
+        if _is_fraction(key):
+            other = key[:-len('_ratio')]
+        elif _is_fraction(f'{key}_ratio'):
+            other = f'{key}_ratio'
+        else:
+            continue
+        if other in base and other not in override:
+            shadowed.append(other)
+    if not shadowed:
+        return base
+    out = base.copy()
+    for key in shadowed:
+        out.pop(key)
+    return out
+
+
 def _drop_ratios(node: Any) -> Any:
     if isinstance(node, dict):
         return {
@@ -310,8 +364,9 @@ def merge(base: dict, override: dict) -> dict:
     """mmengine's merge rule on plain dicts: dicts merge, the rest replaces.
 
     ``_delete_=True`` in ``override`` drops the base dict, as in mmengine.
+    A value and its fraction follow :func:`explicit_wins`.
     """
-    out = copy.deepcopy(base)
+    out = copy.deepcopy(explicit_wins(base, override))
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict) and \
                 not value.get('_delete_', False):
@@ -521,6 +576,7 @@ def check_cfg_options(cfg: Config, options: Dict[str, Any]) -> None:
             rest = '.'.join(parts[3:])
             check_cfg_options(Config(merged), {rest: options[key]})
             continue
+        _refuse_key_inside_reference(plain, key)
         if key not in known and head not in plain:
             # A key that exists deeper: a stage's, or a loop's.
             deeper = sorted(k for k in known if k.endswith('.' + key))
@@ -584,6 +640,23 @@ def check_cfg_options(cfg: Config, options: Dict[str, Any]) -> None:
                 f"(no '${{{head}}}').{hint}")
 
 
+def _refuse_key_inside_reference(plain: dict, key: str) -> None:
+    """A key below a value that is a reference (``val_dataloader =
+    '${test_dataloader}'``) cannot be merged into a string: name the key
+    that the reference follows."""
+    parts = key.split('.')
+    for i in range(1, len(parts)):
+        value = _lookup_plain(plain, parts[:i])
+        if isinstance(value, str) and _REF.fullmatch(value):
+            target = _REF.fullmatch(value).group(1)
+            inside = '.'.join(parts[:i])
+            raise ConfigError(
+                f"--cfg-options key '{key}' goes inside '{inside}', which "
+                f"is the reference '{value}'. Override "
+                f"'{target}.{'.'.join(parts[i:])}' instead: '{inside}' "
+                'follows it.')
+
+
 def _lookup_plain(node: Any, parts: Sequence[str]) -> Any:
     for part in parts:
         if isinstance(node, dict):
@@ -596,9 +669,13 @@ def _lookup_plain(node: Any, parts: Sequence[str]) -> Any:
 
 
 def _sets(stage_cfg: dict, parts: List[str]) -> bool:
-    """Whether a stage's cfg sets the value at ``parts`` (or a parent)."""
+    """Whether a stage's cfg sets the value at ``parts`` (or a parent, or
+    the value's fraction ``<part>_ratio``)."""
     node = stage_cfg
-    for part in parts:
+    for i, part in enumerate(parts):
+        if i == len(parts) - 1 and isinstance(node, dict) and \
+                _is_fraction(f'{part}_ratio') and f'{part}_ratio' in node:
+            return True
         if not isinstance(node, dict) or part not in node:
             return False
         node = node[part]
@@ -632,8 +709,9 @@ def _holders(plain: dict, value: Any, prefix: str = '') -> List[str]:
     return found
 
 
-def _drop_shadowed_ratios(cfg: Config, options: Dict[str, Any]) -> None:
-    """An override of ``x`` wins over the config's ``x_ratio``."""
+def _drop_shadowed_epochs(cfg: Config, options: Dict[str, Any]) -> None:
+    """An override of ``max_iters`` wins over the config's epochs (a value
+    over its fraction is :func:`explicit_wins`, in the merge)."""
     for key in options:
         parent, _, leaf = key.rpartition('.')
         node = cfg._cfg_dict
@@ -643,9 +721,6 @@ def _drop_shadowed_ratios(cfg: Config, options: Dict[str, Any]) -> None:
                 and int(part) < len(node) else None)
             if node is None:
                 break
-        if isinstance(node, dict) and f'{leaf}_ratio' in node and \
-                _is_fraction(f'{leaf}_ratio'):
-            node.pop(f'{leaf}_ratio')
         if isinstance(node, dict) and leaf == 'max_iters':
             node.pop('max_epochs', None)
             node.pop('num_images', None)
@@ -696,6 +771,30 @@ def base_cycle(path: str) -> Optional[List[str]]:
     return None if found is None else [osp.relpath(p) for p in found]
 
 
+@contextlib.contextmanager
+def _explicit_values_win():
+    """mmengine's merges (``_base_`` files, ``--cfg-options``) with
+    :func:`explicit_wins` at every level.
+
+    mmengine merges a child config into its bases, and overrides into the
+    config, with ``Config._merge_a_into_b``, level by level through the
+    class attribute; the rule has to act there, where it is still known
+    which level set a key.
+    """
+    original = Config.__dict__['_merge_a_into_b']
+
+    def merge_a_into_b(a, b, allow_list_keys=False):
+        if isinstance(a, dict) and isinstance(b, dict):
+            b = explicit_wins(b, a)
+        return original.__func__(a, b, allow_list_keys)
+
+    Config._merge_a_into_b = staticmethod(merge_a_into_b)
+    try:
+        yield
+    finally:
+        Config._merge_a_into_b = original
+
+
 def load_config(path: str,
                 cfg_options: Optional[Dict[str, Any]] = None,
                 stage: Optional[str] = None,
@@ -717,20 +816,21 @@ def load_config(path: str,
         Config: The resolved config.
     """
     path = find_config(path)
-    try:
-        cfg = Config.fromfile(path)
-    except RecursionError:
-        cycle = base_cycle(path)
-        if cycle is None:
-            raise
-        raise ConfigError(
-            f'The _base_ files of {path} include each other: '
-            f'{" -> ".join(cycle)}. Remove the _base_ entry that closes '
-            'the loop.') from None
-    if cfg_options:
-        check_cfg_options(cfg, cfg_options)
-        cfg.merge_from_dict(cfg_options)
-        _drop_shadowed_ratios(cfg, cfg_options)
+    with _explicit_values_win():
+        try:
+            cfg = Config.fromfile(path)
+        except RecursionError:
+            cycle = base_cycle(path)
+            if cycle is None:
+                raise
+            raise ConfigError(
+                f'The _base_ files of {path} include each other: '
+                f'{" -> ".join(cycle)}. Remove the _base_ entry that closes '
+                'the loop.') from None
+        if cfg_options:
+            check_cfg_options(cfg, cfg_options)
+            cfg.merge_from_dict(cfg_options)
+            _drop_shadowed_epochs(cfg, cfg_options)
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
@@ -763,5 +863,6 @@ __all__ = [
     'ConfigError', 'load_config', 'find_config', 'resolve_stage',
     'resolve_single', 'resolve_references', 'resolve_schedule',
     'check_cfg_options', 'stage_names', 'is_pipeline', 'variables', 'merge',
+    'explicit_wins',
     'PIPELINE_KEYS', 'RUNNER_KEYS'
 ]

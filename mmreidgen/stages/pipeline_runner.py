@@ -40,6 +40,11 @@ _VOLATILE = {'num_workers', 'persistent_workers', 'pin_memory',
 COMPUTING_HOOKS = {'ChannelsLastHook': 'channels_last'}
 
 
+# Keys that change no result of a stage: how often it saves and logs. A
+# finished stage that differs only there is not stale.
+_BOOKKEEPING = ('default_hooks.checkpoint.', 'default_hooks.logger.')
+
+
 class StaleStageError(ConfigError):
     """A finished stage would be skipped although its config changed."""
 
@@ -113,12 +118,17 @@ class PipelineRunner:
         extra_hooks (Sequence[dict]): Hooks added to every stage. Only
             those that change the computation (:data:`COMPUTING_HOOKS`)
             are part of the stage's recorded settings. Defaults to ().
+        cfg_options (dict, optional): The ``--cfg-options`` the config was
+            loaded with. Each stage records them, so that a run that leaves
+            one out is told so, apart from one that changes a value.
+            Defaults to None.
     """
 
     def __init__(self,
                  cfg: Config,
                  amp_dtype: Optional[str] = None,
-                 extra_hooks: Sequence[dict] = ()) -> None:
+                 extra_hooks: Sequence[dict] = (),
+                 cfg_options: Optional[Dict[str, Any]] = None) -> None:
         self.top = _to_plain(cfg._cfg_dict)
         names = stage_names(self.top)
         if not names:
@@ -150,6 +160,10 @@ class PipelineRunner:
         self.amp_dtype = amp_dtype
         self.extra_hooks = list(extra_hooks)
         self.config_file = cfg.filename
+        self.cfg_options = {
+            str(k): str(v) for k, v in (cfg_options or {}).items()
+            if k != 'restart_from'
+        }
 
     @classmethod
     def from_cfg(cls, cfg: Config) -> 'PipelineRunner':
@@ -206,11 +220,15 @@ class PipelineRunner:
             StaleStageError: With the first such stage, its changed keys and
                 the ways on.
         """
+        # Whether every stage before has a record that differs from the
+        # current config in bookkeeping keys at most.
+        settled = True
         for name in self.names:
             if only is not None and name != only:
                 continue
             recorded = read_json(osp.join(self.stage_dir(name), CONFIG_COPY))
             if recorded is None:
+                settled = False
                 continue
             if only is not None:
                 same = recorded.get('config') == keys[name]['config']
@@ -218,8 +236,13 @@ class PipelineRunner:
                 same = recorded.get('hash') == keys[name]['hash']
             if same:
                 continue
-            own = changed_keys(recorded.get('config', {}),
-                               keys[name]['config'])
+            own = [
+                k for k in changed_keys(recorded.get('config', {}),
+                                        keys[name]['config'])
+                if not k.startswith(_BOOKKEEPING)
+            ]
+            if not own and (settled or only is not None):
+                continue
             if own:
                 shown = ', '.join(own[:12]) + (
                     f' and {len(own) - 12} more' if len(own) > 12 else '')
@@ -228,6 +251,20 @@ class PipelineRunner:
                 why = 'an earlier stage changed, so its results are stale'
             state = 'finished' if osp.exists(
                 osp.join(self.stage_dir(name), MARKER)) else 'started'
+            before = recorded.get('cfg_options') or {}
+            left_out = [f'{k}={v}' for k, v in before.items()
+                        if k not in self.cfg_options]
+            if left_out:
+                raise StaleStageError(
+                    f'Stage {name!r} has {state} in {self.work_dir} with '
+                    '--cfg-options that this command leaves out: '
+                    f'{" ".join(left_out)}. Nothing was run. To go on with '
+                    'that run, give them again (the same command as '
+                    'before). To run with other settings instead, use a new '
+                    f'work dir (--work-dir), or --restart-from {name}, which '
+                    'moves this stage and every later one to '
+                    f'{osp.join(self.work_dir, "stale")}/ and runs them '
+                    'again.')
             raise StaleStageError(
                 f'Stage {name!r} has {state} in {self.work_dir} with other '
                 f'settings ({why}). Nothing was run. Either use a new work '
@@ -277,7 +314,8 @@ class PipelineRunner:
         key = key or self._keys()[name]
         cfg = self.stage_config(name)
         os.makedirs(cfg.work_dir, exist_ok=True)
-        write_json(dict(hash=key['hash'], config=key['config']),
+        write_json(dict(hash=key['hash'], config=key['config'],
+                        cfg_options=self.cfg_options),
                    osp.join(cfg.work_dir, CONFIG_COPY))
         args = dict(cfg.stage)
         stage_type = args.pop('type')

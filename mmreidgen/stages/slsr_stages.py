@@ -28,7 +28,6 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
-from torch.utils.data import DataLoader
 
 from mmreidgen.datasets.slsr_generated_dataset import (
     LABEL_FILE,
@@ -40,7 +39,7 @@ from mmreidgen.evaluation.functional.clustering import (
     kmeans,
     silhouette_table,
 )
-from mmreidgen.registry import DATASETS, MODELS, STAGES
+from mmreidgen.registry import MODELS, STAGES
 from mmreidgen.utils.progress import ProgressBar
 
 from .base_stage import BaseStage, without_evaluation, write_json
@@ -112,21 +111,20 @@ class SLSRClusterStage(BaseStage):
         self.seed = _seed(cfg, seed)
 
     def run(self) -> Dict[str, Any]:
-        from mmengine.dataset import pseudo_collate
-
-        from mmreidgen.apis import ReIDFeatureExtractor, init_model
+        from mmreidgen.apis import (
+            ReIDFeatureExtractor,
+            build_dataloader,
+            init_model,
+        )
         from mmreidgen.apis.feature_extraction import test_pipeline_of
         model = init_model(self.cfg, self.checkpoint)
         if torch.cuda.is_available():
             model = model.cuda()
         dataset_cfg = copy.deepcopy(self.cfg.train_dataloader.dataset)
         dataset_cfg['pipeline'] = test_pipeline_of(self.cfg)
-        loader = DataLoader(
-            DATASETS.build(dataset_cfg),
-            batch_size=self.feature_batch_size,
-            shuffle=False,
-            num_workers=self.cfg.train_dataloader.get('num_workers', 0),
-            collate_fn=pseudo_collate)
+        loader = build_dataloader(
+            dict(num_workers=self.cfg.train_dataloader.get('num_workers', 0)),
+            dataset_cfg, batch_size=self.feature_batch_size)
         out = ReIDFeatureExtractor(model, mode='pooled')(loader)
         feats = out['features']
         np.save(osp.join(self.work_dir, 'features.npy'), feats)

@@ -42,11 +42,15 @@ class ProgressBar:
             return
         if not self.total:
             return
+        # One line however many tenths this update crossed.
+        crossed = False
         while self._next <= self.steps and \
                 self.done * self.steps >= self._next * self.total:
+            crossed = True
+            self._next += 1
+        if crossed:
             secs = time.time() - self.start
             self.file.write(f'[{self.done}/{self.total}] '
                             f'{100 * self.done / self.total:.0f}% '
                             f'{secs:.1f} s\n')
             self.file.flush()
-            self._next += 1

@@ -24,13 +24,49 @@ FALSE_COLOR = (0, 0, 220)  # BGR red
 BORDER = 4
 
 
+_MARGIN = 3  # pixels left of a caption, and at least as many right of it
+
+
+def wrap_caption(line: str, width: int, size: float) -> List[str]:
+    """``line`` cut into pieces that fit ``width`` pixels in the caption
+    font, at ``_`` or a space where one is close, so that no label runs
+    past its tile."""
+    def fits(text):
+        return cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, size, 1)[0][
+            0] + 2 * _MARGIN <= width
+
+    pieces = []
+    while line and not fits(line):
+        cut = max(i for i in range(1, len(line) + 1) if fits(line[:i]) or
+                  i == 1)
+        soft = max(line.rfind('_', 0, cut), line.rfind(' ', 0, cut))
+        if soft >= cut // 2:
+            cut = soft + 1
+        pieces.append(line[:cut].rstrip())
+        line = line[cut:].lstrip()
+    return pieces + ([line] if line else [])
+
+
 def _caption(img: np.ndarray, lines: Sequence[str], size: float = 0.38,
              step: int = 14) -> np.ndarray:
+    lines = [piece for line in lines
+             for piece in wrap_caption(line, img.shape[1], size)]
     bar = np.full((step * len(lines) + 6, img.shape[1], 3), 255, np.uint8)
     for i, line in enumerate(lines):
         cv2.putText(bar, line, (3, step + step * i), cv2.FONT_HERSHEY_SIMPLEX,
                     size, (0, 0, 0), 1, cv2.LINE_AA)
     return np.concatenate([img, bar], axis=0)
+
+
+def _hconcat(tiles: Sequence[np.ndarray]) -> np.ndarray:
+    """Tiles side by side, each padded with white to the tallest (wrapped
+    captions differ in height)."""
+    height = max(t.shape[0] for t in tiles)
+    return np.concatenate([
+        cv2.copyMakeBorder(t, 0, height - t.shape[0], 0, 0,
+                           cv2.BORDER_CONSTANT, value=(255, 255, 255))
+        for t in tiles
+    ], axis=1)
 
 
 def _fit(img: np.ndarray, height: int) -> np.ndarray:
@@ -99,12 +135,12 @@ class ReIDVisualizer(Visualizer):
                 TRUE_COLOR if match else FALSE_COLOR)
             first = f'{rank}: pid {entry["pid"]} c{entry["camid"] + 1}' \
                 if entry.get('pid', -1) >= 0 else \
-                f'{rank}: {osp.basename(entry["path"])[:14]}'
+                f'{rank}: {osp.basename(entry["path"])}'
             tiles.append(
                 _tile(entry['path'], size, color,
                       [first, f"d={entry['dist']:.3f}"]))
             tiles.append(np.full_like(tiles[0][:, :2], 255))
-        return np.concatenate(tiles, axis=1)
+        return _hconcat(tiles)
 
     @staticmethod
     def draw_cmc(curves: Dict[str, dict], out_file: str) -> None:
@@ -225,7 +261,7 @@ class ReIDVisualizer(Visualizer):
             captioned = _caption(panel, [name])
             row += [captioned, np.full((captioned.shape[0], 6, 3), 255,
                                        np.uint8)]
-        image = np.concatenate(row[:-1], axis=1)
+        image = _hconcat(row[:-1])
         meta = data_sample.metainfo
         info = (f"pid {meta.get('pid')} (file id "
                 f"{meta.get('orig_pid', '?')})  "

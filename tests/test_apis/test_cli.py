@@ -74,3 +74,33 @@ def test_a_full_disk_ends_in_one_line(tmp_path, monkeypatch, capsys):
     assert err[1].endswith('The disk is full: free space there, or write '
                            'to another disk (--work-dir).')
     assert not (work / 'error.log').exists()  # no empty log left behind
+
+
+def test_errors_leave_no_folder_and_one_temp_file(tmp_path, capsys):
+    """A tool that fails before its run made the work dir leaves no work
+    dir behind, and however many such errors, one file in the temp
+    folder."""
+    import pytest
+
+    def failing(argv):
+        raise ValueError(f'bad input {argv}')
+
+    work_dir = tmp_path / 'work_dirs' / 'some_config'
+    paths = []
+    for attempt in range(2):
+        with pytest.raises(SystemExit):
+            cli.run_tool(failing, lambda: str(work_dir), argv=attempt)
+        err = capsys.readouterr().err
+        paths.append(err.split('(traceback in ')[1].split(';')[0])
+        assert f'Error (ValueError): bad input {attempt}' in err
+    assert not work_dir.exists()
+    assert paths[0] == paths[1]
+    with open(paths[1]) as f:
+        text = f.read()
+    assert 'bad input 1' in text and 'bad input 0' not in text
+    # Once the run has made its work dir, the traceback goes there.
+    work_dir.mkdir(parents=True)
+    with pytest.raises(SystemExit):
+        cli.run_tool(failing, lambda: str(work_dir), argv=2)
+    assert (work_dir / 'error.log').is_file()
+    capsys.readouterr()

@@ -1,19 +1,20 @@
 """ReIDFeatureExtractor and ReIDInferencer on the synthetic benchmark."""
 import glob
 import os.path as osp
+import shutil
 
 import numpy as np
 import pytest
 import torch
-from mmengine.runner import Runner
 
 from mmreidgen.apis import (
     ReIDFeatureExtractor,
     ReIDInferencer,
+    build_dataloader,
     init_model,
     load_config,
 )
-from mmreidgen.apis.feature_extraction import test_pipeline_of as pipeline_of
+from mmreidgen.apis import test_pipeline_of as pipeline_of
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs/baseline/baseline_r18w16_synthmarket.py')
@@ -31,7 +32,7 @@ def setup(synth_root):
 
 def test_paths_folder_and_dataloader_give_the_same_features(setup):
     cfg, model, root = setup
-    loader = Runner.build_dataloader(cfg.test_dataloader)
+    loader = build_dataloader(cfg.test_dataloader)
     from_loader = ReIDFeatureExtractor(model)(loader)
     n_query = int(from_loader['is_query'].sum())
     paths = sorted(glob.glob(osp.join(root, 'query', '*.jpg')))
@@ -75,3 +76,45 @@ def test_bad_inputs(setup, tmp_path):
         extractor([str(tmp_path / 'nope.jpg')])
     with pytest.raises(ValueError, match='mode'):
         ReIDFeatureExtractor(model, mode='nope')
+
+
+def test_model_from_init_model_brings_its_pipeline(setup):
+    """The one-liners: the test pipeline comes from the model's config."""
+    cfg, model, root = setup
+    assert model.cfg is cfg
+    paths = sorted(glob.glob(osp.join(root, 'query', '*.jpg')))[:4]
+    given = ReIDFeatureExtractor(model, pipeline=pipeline_of(cfg))(paths)
+    default = ReIDFeatureExtractor(model)(paths)
+    np.testing.assert_array_equal(default['features'], given['features'])
+    gallery = osp.join(root, 'bounding_box_test')
+    query = sorted(glob.glob(osp.join(gallery, '*.jpg')))[2]
+    (result, ) = ReIDInferencer(model)(query, gallery=gallery, topk=2)
+    assert result['ranked'][0]['path'] == query
+    # A model built otherwise has no config: the message says what to do.
+    plain = init_model(cfg)
+    del plain.cfg
+    with pytest.raises(ValueError, match='init_model'):
+        ReIDFeatureExtractor(plain)(paths)
+
+
+def test_skip_bad_images_leaves_the_bad_file_out(setup, tmp_path):
+    cfg, model, root = setup
+    folder = tmp_path / 'mine'
+    folder.mkdir()
+    paths = sorted(glob.glob(osp.join(root, 'query', '*.jpg')))[:3]
+    for path in paths:
+        shutil.copy(path, folder)
+    (folder / 'broken.jpg').write_bytes(b'not a jpeg')
+    with pytest.raises(OSError, match='skip_bad_images=True') as exc:
+        ReIDFeatureExtractor(model)(str(folder))
+    assert '--cfg-options skip_bad_images=True' in str(exc.value)
+    pipeline = pipeline_of(cfg)
+    pipeline[0] = dict(pipeline[0], skip_bad_images=True)
+    out = ReIDFeatureExtractor(model, pipeline=pipeline)(str(folder))
+    assert len(out['features']) == 3
+    assert sorted(osp.basename(p) for p in out['img_paths']) == \
+        sorted(osp.basename(p) for p in paths)
+    # A batch of bad images only is left out as a whole.
+    out = ReIDFeatureExtractor(model, pipeline=pipeline, batch_size=1)(
+        str(folder))
+    assert len(out['features']) == 3

@@ -1,4 +1,5 @@
 """Tests of the person-mask backends and tools/.../make_person_masks.py."""
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -51,9 +52,9 @@ def tree(tmp_path):
 
 def test_grabcut_writes_layout_and_resumes(tree):
     root, rels = tree
-    written, skipped = make_person_masks(
-        str(root), GrabCutMasker(), progress=False)
-    assert (written, skipped) == (4, 0)
+    summary = make_person_masks(str(root), GrabCutMasker(), progress=False)
+    assert (summary.written, summary.skipped) == (4, 0)
+    assert summary.near_empty == []
     for rel in rels:
         path = root / 'masks' / rel.replace('.jpg', '.png')
         mask = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
@@ -65,11 +66,11 @@ def test_grabcut_writes_layout_and_resumes(tree):
     first = root / 'masks' / rels[0].replace('.jpg', '.png')
     cv2.imwrite(str(first), np.zeros((64, 32), np.uint8))
     assert make_person_masks(str(root), GrabCutMasker(),
-                             progress=False) == (0, 4)
+                             progress=False)[:2] == (0, 4)
     assert cv2.imread(str(first), 0).max() == 0
     assert make_person_masks(
         str(root), GrabCutMasker(), subsets=['query'], overwrite=True,
-        progress=False) == (1, 0)
+        progress=False)[:2] == (1, 0)
 
 
 def test_masks_are_what_the_dataset_reads(tree):
@@ -112,6 +113,55 @@ def test_tool_eval_against(tree):
     assert proc.returncode == 0, proc.stderr
     assert 'mean IoU of grabcut against gt' in proc.stdout
     assert (root / 'pred' / 'bounding_box_train').is_dir()
+
+
+def test_plain_folder_twice_then_the_render_demo(tmp_path, capsys):
+    """A folder of one's own images: no --subsets, masks beside the
+    images where the CR-GAN render demo finds them, the second run skips
+    its own output, a near-empty mask is warned about and counted."""
+    from conftest import load_tool
+    tool = load_tool('tools/dataset_converters/make_person_masks.py')
+    render_demo = load_tool('demo/crgan_render_demo.py')
+    folder = tmp_path / 'my_images'
+    (folder / 'day2').mkdir(parents=True)
+    for i, rel in enumerate(['a.jpg', 'b.png', 'day2/c.jpg']):
+        cv2.imwrite(str(folder / rel), _person(i)[0])
+    # One flat grey frame: GrabCut finds no person in it.
+    cv2.imwrite(str(folder / 'grey.jpg'), np.full((64, 32, 3), 128,
+                                                  np.uint8))
+    argv = [str(folder), '--backend', 'grabcut', '--no-progress']
+    assert tool.main(argv) == 0
+    out = capsys.readouterr().out
+    assert 'wrote 4 masks (1 near-empty: check them), kept 0' in out, out
+    written = sorted(
+        osp.relpath(osp.join(d, f), folder / 'masks')
+        for d, _, files in os.walk(folder / 'masks') for f in files)
+    assert written == ['a.png', 'b.png', 'day2/c.png', 'grey.png']
+    assert tool.main(argv) == 0
+    assert 'wrote 0 masks (0 near-empty), kept 4' in capsys.readouterr().out
+    assert not (folder / 'masks' / 'masks').exists()
+    summary = make_person_masks(str(folder), GrabCutMasker(),
+                                overwrite=True, progress=False)
+    assert summary.written == 4 and summary.near_empty == ['grey.jpg']
+    # Where the render demo looks, for a top-level and a nested image.
+    for rel in ('a.jpg', 'day2/c.jpg'):
+        found = render_demo.find_mask(str(folder / rel))
+        assert found == str(folder / 'masks' / rel.replace('.jpg', '.png'))
+
+
+def test_progress_bar_writes_one_line_per_update():
+    """Not a terminal: a batch covering several tenths is one line."""
+    import io
+
+    from mmreidgen.utils.progress import ProgressBar
+    out = io.StringIO()
+    bar = ProgressBar(10, file=out)
+    bar.update(5)
+    bar.update(1)
+    bar.update(4)
+    lines = out.getvalue().splitlines()
+    assert [line.split(' ')[0] for line in lines] == \
+        ['[5/10]', '[6/10]', '[10/10]'], lines
 
 
 def test_missing_weights_names_the_file(tmp_path):

@@ -2,6 +2,7 @@
 benchmark with tiny random-weight checkpoints, and their bad inputs."""
 import glob
 import json
+import os
 import os.path as osp
 import shutil
 import subprocess
@@ -172,6 +173,33 @@ def test_crgan_render_demo_bad_inputs(demos, ckpts, synth_root, tmp_path,
     assert 'CheckpointMismatchError' in msg and 'baseline.pth' in msg
     msg = run(image, image, ckpts['dgnet'][0], ckpts['dgnet'][1])
     assert 'not CRGAN' in msg
+
+
+def test_crgan_render_demo_refuses_an_untrained_generator(
+        demos, ckpts, synth_root, tmp_path, capsys):
+    """A stage I checkpoint (the runner records its config) would render
+    noise: refused, naming the stage; stage II's is accepted."""
+    config, ckpt = ckpts['crgan']
+    image = images(osp.join(synth_root, 'synthmarket'), 'query')[0]
+    state = torch.load(ckpt, weights_only=True)['state_dict']
+    written = {}
+    for stage in ('stage1_pretrain', 'stage2_gan'):
+        text = load_config(config, stage=stage).pretty_text
+        written[stage] = str(tmp_path / stage / 'final.pth')
+        os.makedirs(osp.dirname(written[stage]))
+        torch.save(dict(state_dict=state, meta=dict(cfg=text, iter=5)),
+                   written[stage])
+    out = str(tmp_path / 'render.png')
+    demo = demos['crgan_render_demo']
+    msg = fails_with(demo, [image, image, config, written['stage1_pretrain'],
+                            '--out', out], capsys, tmp_path)
+    assert 'stage I' in msg and "train_stage='pretrain'" in msg, msg
+    assert 'stage2_gan/final.pth' in msg and 'cut_paste' in msg
+    assert not osp.exists(out)
+    demo.main([image, image, config, written['stage1_pretrain'], '--out',
+               out, '--renderer', 'cut_paste'])
+    demo.main([image, image, config, written['stage2_gan'], '--out', out])
+    assert osp.isfile(out)
 
 
 def test_dgnet_swap_demo_writes_the_grid(demos, ckpts, synth_root,

@@ -80,7 +80,7 @@ def test_overriding_one_place_changes_only_that_place():
     cfg = load(BASELINE, {'train_dataloader.dataset.data_root': '/d/train'})
     roots = data_roots(cfg)
     assert roots[0] == ('train_dataloader', '/d/train')
-    assert {r for _, r in roots[1:]} == {'data/synthreid/synthmarket'}
+    assert {r for _, r in roots[1:]} == {'data/synthreid_v2/synthmarket'}
 
 
 def test_references_reach_every_stage_and_stage_arguments(tmp_path):
@@ -196,24 +196,24 @@ def test_a_child_that_changes_the_length_keeps_the_fractions():
 def test_epochs_become_iterations():
     # max_epochs * (num_images // batch_size)
     stage1 = load(SLSR, stage='stage1_baseline')
-    assert stage1.train_cfg.max_iters == 40 * (881 // 32)
+    assert stage1.train_cfg.max_iters == 40 * (896 // 32)
     assert 'max_epochs' not in stage1.train_cfg
     assert 'num_images' not in stage1.train_cfg
-    assert stage1.param_scheduler[0].milestones == [int(0.75 * 1080)]
+    assert stage1.param_scheduler[0].milestones == [int(0.75 * 1120)]
     # A list of image counts is added (real + generated).
     stage5 = load(SLSR, stage='stage5_finetune')
-    assert stage5.train_cfg.max_iters == 40 * ((881 + 800) // 32)
-    assert stage5.param_scheduler[0].milestones == [1560]
+    assert stage5.train_cfg.max_iters == 40 * ((896 + 800) // 32)
+    assert stage5.param_scheduler[0].milestones == [1590]
     # The batch size and the image counts come from the config.
     assert load(SLSR, {'train_batch_size': 16},
                 stage='stage1_baseline').train_cfg.max_iters == 40 * (
-                    881 // 16)
+                    896 // 16)
     assert load(SLSR, {'num_generated': 1600},
                 stage='stage5_finetune').train_cfg.max_iters == 40 * (
-                    (881 + 1600) // 32)
+                    (896 + 1600) // 32)
     teacher = load(DGNET, stage='teacher')
-    assert teacher.train_cfg.max_iters == 60 * (881 // 32)
-    assert teacher.param_scheduler[0].milestones == [1080]
+    assert teacher.train_cfg.max_iters == 60 * (896 // 32)
+    assert teacher.param_scheduler[0].milestones == [1120]
     # An epoch-based loop keeps its epochs (the DCGAN stage).
     gan = load(SLSR, stage='stage3_gan')
     assert gan.train_cfg == dict(type='EpochBasedTrainLoop', max_epochs=60)
@@ -419,10 +419,10 @@ def test_every_warm_up_of_the_configs_warms_in_short_runs():
 def test_stages_record_the_image_count_of_their_schedule(tmp_path):
     from mmreidgen.stages import PipelineRunner
     stage1 = load(SLSR, stage='stage1_baseline')
-    assert stage1.epoch_images == dict(num_images=881, counts=[881],
+    assert stage1.epoch_images == dict(num_images=896, counts=[896],
                                        epochs=40, batch_size=32)
     assert load(SLSR, stage='stage5_finetune').epoch_images['counts'] == [
-        881, 800]
+        896, 800]
     # An explicit length has no such record; the record is not part of
     # the stage's hash (max_iters is).
     key = 'stages.stage1_baseline.cfg.train_cfg.max_iters'

@@ -186,3 +186,22 @@ def test_runs_without_tool_options_keep_their_hash(tmp_path):
         dict(type='RNGStateHook'), dict(type='CheckpointCheckHook')])._keys()
     assert plain == hooked
     assert 'tool_options' not in plain['a']['config']
+
+
+def test_checkpoint_and_log_intervals_do_not_make_a_stage_stale(tmp_path):
+    """How often a stage saves or logs changes none of its results: a
+    finished pipeline that differs only there is skipped, not stale."""
+    work_dir = str(tmp_path)
+    hooks = dict(checkpoint=dict(type='CheckpointHook', interval=5),
+                 logger=dict(type='LoggerHook', interval=1))
+    PipelineRunner(pipeline_cfg(work_dir, default_hooks=hooks)).train()
+    RAN.clear()
+    hooks = dict(checkpoint=dict(type='CheckpointHook', interval=7,
+                                 max_keep_ckpts=1),
+                 logger=dict(type='LoggerHook', interval=3))
+    PipelineRunner(pipeline_cfg(work_dir, default_hooks=hooks)).train()
+    assert RAN == []
+    # A change that does matter is still stale, after such a difference.
+    with pytest.raises(StaleStageError, match="Stage 'b'"):
+        PipelineRunner(pipeline_cfg(work_dir, iters=4,
+                                    default_hooks=hooks)).train()

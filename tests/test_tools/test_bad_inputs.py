@@ -124,7 +124,7 @@ def test_truncated_image_is_named(synth_root, tmp_path):
     msg = str(info.value)
     match = re.search(r'Cannot read image (\S+):', msg)
     assert match and osp.basename(match.group(1)) in images, msg
-    assert 'skip_bad_images=True' in msg
+    assert '--cfg-options skip_bad_images=True' in msg
     one_paragraph(msg)
 
 
@@ -136,8 +136,7 @@ def test_truncated_images_skipped_with_a_warning_when_configured(
     _corrupt(osp.join(folder, n) for n in bad)
     work_dir = tmp_path / 'w'
     run_tool('tools/train.py', CONFIG, '--work-dir', work_dir,
-             *train_opts(root),
-             'train_pipeline.0.skip_bad_images=True')
+             *train_opts(root), 'skip_bad_images=True')
     assert osp.isfile(work_dir / 'iter_2.pth')
     # The run's log file holds every warning (the console stream of a
     # logger may belong to an earlier test's capture).
@@ -150,8 +149,8 @@ def test_truncated_images_skipped_with_a_warning_when_configured(
 
 
 def test_masks_missing_for_crgan(synth_root, tmp_path, monkeypatch):
-    # The config reads data/synthreid/... relative to the working dir.
-    data = tmp_path / 'data' / 'synthreid'
+    # The config reads data/synthreid_v2/... relative to the working dir.
+    data = tmp_path / 'data' / 'synthreid_v2'
     for domain in ('synthmarket', 'synthduke'):
         shutil.copytree(
             osp.join(synth_root, domain), data / domain,
@@ -315,3 +314,16 @@ def test_cli_ends_with_the_message(tmp_path):
     assert lines[first - 1].startswith('(traceback in ')
     log = osp.join(str(tmp_path / 'w'), 'error.log')
     assert 'Traceback' in open(log).read()
+
+
+def test_failed_test_leaves_no_work_dir(tmp_path, monkeypatch):
+    """tools/test.py with the data missing: the message says how to
+    render it, and ./work_dirs/<config>/ is not left behind."""
+    ckpt = save_model_checkpoint(str(tmp_path / 'model.pth'))
+    run_dir = tmp_path / 'elsewhere'
+    run_dir.mkdir()
+    monkeypatch.chdir(run_dir)
+    with pytest.raises(FileNotFoundError) as info:
+        run_tool('tools/test.py', CONFIG, ckpt)
+    assert 'make_synthetic_reid.py --out' in str(info.value)
+    assert os.listdir(run_dir) == []

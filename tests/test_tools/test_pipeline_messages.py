@@ -65,8 +65,20 @@ def test_changed_settings_stop_and_restart_from_reruns(synth_root, tmp_path):
     assert 'optim_wrapper.identity_discriminator.optimizer.lr' in message
     assert 'Nothing was run' in message
     assert '--restart-from stage1_pretrain' in message
+    assert 'leaves out' not in message
     assert 'Traceback' not in proc.stderr + proc.stdout
     assert done.read_text() == first  # nothing ran
+
+    # An override left out (the command of a resume hint without its
+    # --cfg-options) is told apart from a changed value.
+    left_out = [a for a in train if 'max_iters' not in str(a)]
+    proc = tool(*left_out, check=1)
+    message = last_lines(proc)[0]
+    assert message.startswith('Error (StaleStageError): ')
+    assert ('--cfg-options that this command leaves out: '
+            'stages.stage1_pretrain.cfg.train_cfg.max_iters=3.') in message
+    assert 'give them again' in message
+    assert done.read_text() == first
 
     # The remedy, as the message writes it.
     tool(*changed[:4], '--restart-from', 'stage1_pretrain', *changed[4:],
@@ -132,3 +144,24 @@ def test_gradient_clipping_override_as_the_messages_write_it(
     assert 'System environment' not in proc.stdout
     assert 'will be deprecated' not in proc.stdout
     assert 'Environment and config: in ' in proc.stdout
+
+
+def test_interrupt_hint_repeats_the_command(tmp_path):
+    """The Ctrl-C hint is the command as it was given, with --resume: its
+    --cfg-options included."""
+    import shlex
+
+    from conftest import load_tool
+    train = load_tool('tools/train.py')
+    argv = [BASELINE, '--cfg-options', 'synth_root=/my_data',
+            'train_cfg.max_iters=3']
+    train.STATE.update(config=BASELINE, work_dir=str(tmp_path), argv=argv)
+    hint = train.interrupted()
+    assert hint.startswith('No checkpoint was written yet. Resume with: ')
+    command = shlex.split(hint.split('Resume with: ', 1)[1])
+    assert command[:2] == ['python', 'tools/train.py']
+    args = train.parse_args(command[2:])
+    assert args.config == BASELINE and args.resume == 'auto'
+    assert args.work_dir == str(tmp_path)
+    assert args.cfg_options == {'synth_root': '/my_data',
+                                'train_cfg.max_iters': 3}

@@ -14,6 +14,7 @@ uninterrupted run's bit for bit, and so must every test stage's metrics.
 import json
 import os
 import os.path as osp
+import shlex
 import signal
 import subprocess
 import sys
@@ -187,17 +188,20 @@ def test_interrupted_pipeline_resumes_to_the_same_weights(
 
     work = tmp_path / 'interrupted'
     for i, (stage, ckpt, sig) in enumerate(kills):
-        code, out, err = interrupt(
-            command(config, work, opts, resume=i % 2 == 1),
-            osp.join(work, stage), ckpt, sig)
+        given = command(config, work, opts, resume=i % 2 == 1)
+        code, out, err = interrupt(given, osp.join(work, stage), ckpt, sig)
         if sig == signal.SIGKILL:
             assert code == -signal.SIGKILL
         else:
-            # Ctrl-C: one line with the checkpoint and the command.
+            # Ctrl-C: one line with the checkpoint and the command as it
+            # was given (its --cfg-options too), with --resume.
             assert code == 130, err[-2000:]
             last = err.strip().splitlines()[-1]
             assert last.startswith('Interrupted. Last complete checkpoint: ')
-            assert f'--work-dir {work} --resume' in last
+            hint = shlex.split(last.split('Resume with: ', 1)[1])
+            args = [str(a) for a in given[2:]]
+            assert hint == ['python', 'tools/train.py', *args] + (
+                [] if '--resume' in args else ['--resume'])
             assert 'Traceback' not in err
     run(command(config, work, opts, resume=True))
     finish(clean_run)

@@ -42,8 +42,11 @@ def run_tool(*args):
 
 def test_train_resume_then_test(synth_root, tmp_path):
     work_dir = str(tmp_path / 'work')
-    run_tool('tools/train.py', CONFIG, '--work-dir', work_dir,
-             '--cfg-options', *data_options(synth_root, 2))
+    # --resume without a checkpoint says that training starts afresh.
+    log = run_tool('tools/train.py', CONFIG, '--work-dir', work_dir,
+                   '--resume', '--cfg-options', *data_options(synth_root, 2))
+    assert f'--resume: no complete checkpoint in {work_dir}; training ' \
+        'starts from the beginning.' in log
     first = osp.join(work_dir, 'iter_2.pth')
     assert osp.isfile(first)
     # The checkpoint loads with weights_only=True (no unsafe pickles).

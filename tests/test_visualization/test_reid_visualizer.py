@@ -35,6 +35,31 @@ def test_rank_list_borders_follow_the_matches(tmp_path):
     assert row[30, 1].tolist() == list(vis_module.QUERY_COLOR)
 
 
+def test_long_labels_wrap_inside_their_tiles(tmp_path):
+    """File names as labels (demo/reid_demo.py on one's own folder) are
+    wrapped, never cut off at a tile's right edge."""
+    vis = ReIDVisualizer(name='rank_wrap_test', tile_size=(128, 64))
+    name = 'camera_07_2026-12-07_morning_walk_person_0042.jpg'
+    query = image(tmp_path / 'q.png', 50)
+    gallery = [dict(path=image(tmp_path / f'{i}_{name}', 100 + i), pid=-1,
+                    camid=-1, dist=0.5, match=None) for i in range(3)]
+    row = vis.draw_rank_list(query, name, gallery)
+    tile_w, gap = 64, 12
+    lines = vis_module.wrap_caption(f'1: 0_{name}', tile_w, 0.33)
+    assert len(lines) > 2
+    assert ''.join(lines).replace(' ', '') == f'1:0_{name}'
+    for line in lines:
+        text_w = cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, 0.33,
+                                 1)[0][0]
+        assert text_w + 6 <= tile_w, line
+    # Below the images, the rightmost columns of every tile stay white.
+    captions = row[128:]
+    assert captions.shape[0] > 13 * 3
+    for k in range(4):
+        right = tile_w - 1 if k == 0 else tile_w + gap + k * (tile_w + 2) - 3
+        assert (captions[:, right] == 255).all(), k
+
+
 def test_image_grid_and_backends(tmp_path):
     rows = dict(a=torch.zeros(2, 3, 4, 2), b=torch.ones(2, 3, 4, 2))
     grid = ReIDVisualizer.image_grid(rows, pad=1)

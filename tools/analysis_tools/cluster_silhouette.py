@@ -18,17 +18,19 @@ import argparse
 import copy
 
 import numpy as np
-from mmengine.dataset import pseudo_collate
-from torch.utils.data import DataLoader
 
-from mmreidgen.apis import ReIDFeatureExtractor, init_model, load_config
+from mmreidgen.apis import (
+    ReIDFeatureExtractor,
+    build_dataloader,
+    init_model,
+    load_config,
+)
 from mmreidgen.apis.cli import add_cfg_options, run_tool
 from mmreidgen.apis.feature_extraction import test_pipeline_of
 from mmreidgen.evaluation.functional.clustering import (
     format_silhouette_table,
     silhouette_table,
 )
-from mmreidgen.registry import DATASETS
 from mmreidgen.utils import register_all_modules
 
 
@@ -71,9 +73,8 @@ def main():
         model = init_model(cfg, args.checkpoint)
         dataset_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
         dataset_cfg['pipeline'] = test_pipeline_of(cfg)
-        loader = DataLoader(DATASETS.build(dataset_cfg),
-                            batch_size=args.batch_size,
-                            collate_fn=pseudo_collate)
+        loader = build_dataloader(dict(num_workers=0), dataset_cfg,
+                                  batch_size=args.batch_size)
         features = ReIDFeatureExtractor(model, mode='pooled')(loader)[
             'features']
         if args.save_features:

@@ -23,9 +23,13 @@ Examples::
 import os.path as osp
 
 import torch
-from mmengine.runner import Runner
 
-from mmreidgen.apis import ReIDFeatureExtractor, init_model, load_config
+from mmreidgen.apis import (
+    ReIDFeatureExtractor,
+    build_dataloader,
+    init_model,
+    load_config,
+)
 from mmreidgen.apis.cli import run_tool, tool_parser
 from mmreidgen.apis.rank_visualization import (
     choose_queries,
@@ -74,7 +78,7 @@ def main(argv=None) -> dict:
     metric = args.metric or cfg.get('test_evaluator', {}).get(
         'metric', 'euclidean')
     model = init_model(cfg, args.checkpoint, args.device)
-    loader = Runner.build_dataloader(cfg.test_dataloader)
+    loader = build_dataloader(cfg.test_dataloader)
     q, g = split_query_gallery(ReIDFeatureExtractor(model)(loader))
     distmat = pairwise_distance(
         torch.from_numpy(q['feats']), torch.from_numpy(g['feats']),

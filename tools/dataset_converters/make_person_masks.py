@@ -1,9 +1,14 @@
-"""Write the person masks CR-GAN reads for a re-id dataset.
+"""Write the person masks CR-GAN reads for a re-id dataset or a folder.
 
 For every image ``<data_root>/<subset>/.../<name>.jpg`` it writes
 ``<data_root>/masks/<subset>/.../<name>.png`` (single channel, person =
 255), skipping masks that exist, so an interrupted run resumes where it
-stopped. Backends: ``grabcut`` (OpenCV, no weights), ``deeplabv3`` and
+stopped. ``data_root`` without Market-1501's subset folders is a plain
+folder of images: ``<data_root>/<name>.jpg`` gets
+``<data_root>/masks/<name>.png``, where ``demo/crgan_render_demo.py``
+looks. Mask folders (``masks*``) are never read as images. A near-empty
+mask (the backend found no person) is written with a warning and counted
+in the summary. Backends: ``grabcut`` (OpenCV, no weights), ``deeplabv3`` and
 ``maskrcnn`` (torchvision models from a local ``--weights`` file); see
 ``docs/en/dataset_prepare.md`` ("Person masks").
 
@@ -11,14 +16,17 @@ Examples::
 
     python tools/dataset_converters/make_person_masks.py data/market1501 \\
         --backend grabcut
+    python tools/dataset_converters/make_person_masks.py my_images \\
+        --backend grabcut
     python tools/dataset_converters/make_person_masks.py data/market1501 \\
         --backend deeplabv3 --weights deeplabv3_resnet50_coco-cd0a2569.pth
     # measure a backend against reference masks (synthetic benchmark)
     python tools/dataset_converters/make_person_masks.py \\
-        data/synthreid/synthmarket --subsets bounding_box_train \\
+        data/synthreid_v2/synthmarket --subsets bounding_box_train \\
         --backend grabcut --mask-dir masks_grabcut --eval-against masks
 """
 import argparse
+import os.path as osp
 import sys
 
 from mmreidgen.datasets.person_masks import (
@@ -27,6 +35,7 @@ from mmreidgen.datasets.person_masks import (
     MASK_DIR,
     PersonMaskError,
     build_mask_backend,
+    default_subsets,
     make_person_masks,
     mean_mask_iou,
 )
@@ -36,12 +45,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Write <data_root>/masks/<subset>/<stem>.png person '
         'masks (person = 255) for a re-id dataset.')
-    parser.add_argument('data_root', help='dataset root folder')
+    parser.add_argument('data_root',
+                        help='dataset root, or a plain folder of images')
     parser.add_argument(
         '--subsets',
         nargs='+',
-        default=list(DEFAULT_SUBSETS),
-        help='image folders below data_root (default: %(default)s)')
+        default=None,
+        help='image folders below data_root, . for data_root itself '
+        f'(default: {" ".join(DEFAULT_SUBSETS)} where one exists, else .)')
     parser.add_argument(
         '--backend', choices=sorted(MASK_BACKENDS), required=True)
     parser.add_argument(
@@ -67,20 +78,24 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    subsets = args.subsets or list(default_subsets(args.data_root))
     try:
         backend = build_mask_backend(args.backend, args.weights, args.device)
-        written, skipped = make_person_masks(
+        summary = make_person_masks(
             args.data_root,
             backend,
-            subsets=args.subsets,
+            subsets=subsets,
             mask_dir=args.mask_dir,
             overwrite=args.overwrite,
             progress=not args.no_progress)
-        print(f'\nwrote {written} masks, kept {skipped} existing, below '
-              f'{args.data_root}/{args.mask_dir}')
+        near_empty = len(summary.near_empty)
+        print(f'wrote {summary.written} masks ({near_empty} near-empty'
+              f'{": check them" if near_empty else ""}), kept '
+              f'{summary.skipped} existing, below '
+              f'{osp.join(args.data_root, args.mask_dir)}')
         if args.eval_against:
             iou = mean_mask_iou(args.data_root, args.mask_dir,
-                                args.eval_against, args.subsets)
+                                args.eval_against, subsets)
             print(f'mean IoU of {args.backend} against '
                   f'{args.eval_against}: {iou:.4f}')
     except (PersonMaskError, FileNotFoundError, ValueError, KeyError) as e:

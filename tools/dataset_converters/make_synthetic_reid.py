@@ -3,9 +3,12 @@
 The renderer lives in :mod:`mmreidgen.datasets.synthetic`; both versions
 are described in ``docs/en/synthetic_benchmark.md``. Examples::
 
-    python tools/dataset_converters/make_synthetic_reid.py --out data/synthreid
-    python tools/dataset_converters/make_synthetic_reid.py --version 1 \
-        --out data/synthreid_v1
+    python tools/dataset_converters/make_synthetic_reid.py
+    python tools/dataset_converters/make_synthetic_reid.py --version 1
+
+The default output folder of version 2, ``data/synthreid_v2``, is where
+the synthetic configs look for the benchmark (their ``synth_root``);
+version 1 goes to ``data/synthreid``.
 """
 import argparse
 from typing import Optional, Sequence
@@ -16,13 +19,18 @@ from mmreidgen.datasets.synthetic import (
     make_synthetic_reid,
 )
 
+# Where the synthetic configs (``synth_root``) and ``make demo`` look.
+DEFAULT_ROOTS = {1: 'data/synthreid', 2: 'data/synthreid_v2'}
+
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Render the synthmarket/synthduke re-id benchmark in '
         'the Market-1501 layout.')
-    parser.add_argument('--out', default='data/synthreid',
-                        help='output folder (default: data/synthreid)')
+    parser.add_argument('--out', default=None,
+                        help='output folder (default: the configs\' '
+                        'synth_root, data/synthreid_v2; data/synthreid '
+                        'with --version 1)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--num-train-ids', type=int, default=100)
     parser.add_argument('--num-test-ids', type=int, default=100)
@@ -40,7 +48,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--version', type=int, default=2, choices=(1, 2),
                         help='renderer version (default: 2; 1 reproduces '
                         'the first benchmark byte for byte)')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.out is None:
+        args.out = DEFAULT_ROOTS[args.version]
+    return args
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

@@ -69,6 +69,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
     register_all_modules()
     cfg = load_config(args.config, args.cfg_options)
     model = init_model(cfg, args.checkpoint, args.device)
+    if args.renderer == 'generator':
+        rendering.check_generator_trained(args.checkpoint)
     source, target = rendering.crgan_pair_datasets(cfg)
     renderer = rendering.CRGANPairRenderer(model, source, target,
                                            args.renderer)

@@ -12,7 +12,8 @@ num_instances = 4  # P x K sampling: 16 ids x 4 images
 test_batch_size = 128
 
 train_pipeline = [
-    dict(type='LoadReIDImage', cache_mb='${image_cache_mb}'),
+    dict(type='LoadReIDImage', cache_mb='${image_cache_mb}',
+         skip_bad_images='${skip_bad_images}'),
     dict(type='ReIDResize', scale='${img_scale}'),
     dict(type='ReIDRandomFlip', prob=0.5),
     dict(type='PadRandomCrop', padding='${crop_padding}'),

@@ -9,6 +9,11 @@ num_workers = 4
 # MiB of decoded images each loading process keeps in memory
 # (LoadReIDImage(cache_mb)); worth it for small datasets only.
 image_cache_mb = 0
+# Skip unreadable training images with a warning instead of stopping, in
+# every training pipeline (LoadReIDImage(skip_bad_images)):
+# --cfg-options skip_bad_images=True. Test sets never skip an image: one
+# with holes would give wrong metrics.
+skip_bad_images = False
 
 test_pipeline = [
     dict(type='LoadReIDImage', cache_mb='${image_cache_mb}'),

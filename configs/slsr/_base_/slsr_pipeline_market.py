@@ -68,7 +68,8 @@ gan_train_dataloader = dict(
     dataset=dict(
         type='ReIDListDataset',
         pipeline=[
-            dict(type='LoadReIDImage', cache_mb='${image_cache_mb}'),
+            dict(type='LoadReIDImage', cache_mb='${image_cache_mb}',
+                 skip_bad_images='${skip_bad_images}'),
             dict(type='ReIDResize', scale='${gan_scale}'),
             dict(type='PackReIDInputs'),
         ]))

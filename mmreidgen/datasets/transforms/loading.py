@@ -113,13 +113,16 @@ class LoadReIDImage(BaseTransform):
         img = self._read(path, 'color')
         if img is None:
             msg = (f'Cannot read image {path}: the file is missing, empty '
-                   'or truncated. Replace or delete it (and re-run), or set '
-                   'skip_bad_images=True in LoadReIDImage to skip such '
-                   'files with a warning.')
+                   'or truncated.')
             if self.skip_bad_images:
-                print_log(msg, logger='current', level=30)
+                print_log(f'{msg} Skipped (skip_bad_images=True).',
+                          logger='current', level=30)
                 return None
-            raise OSError(msg)
+            raise OSError(
+                f'{msg} Replace or delete it (and re-run), or set '
+                'skip_bad_images=True in LoadReIDImage to skip such files '
+                'with a warning (for the training pipelines of a config: '
+                '--cfg-options skip_bad_images=True).')
         results['img'] = img
         results['img_shape'] = img.shape[:2]
         results['ori_shape'] = img.shape[:2]

@@ -106,7 +106,8 @@ def test_config_is_a_crgan_pipeline(path):
             pipeline = loader['dataset']['datasets'][0]['pipeline']
             load = dict(pipeline[0])
             assert load.pop('cache_mb') == cfg.image_cache_mb
-            assert load == dict(type='LoadReIDImage', with_mask=True)
+            assert load == dict(type='LoadReIDImage', with_mask=True,
+                                skip_bad_images=False)
             # Random flip is the only augmentation (Supp. 6.1).
             assert [t['type'] for t in pipeline] == [
                 'LoadReIDImage', 'ReIDResize', 'ReIDRandomFlip',
@@ -208,7 +209,7 @@ def test_synthetic_controls():
     assert src.model.finetune_cfg['renderer'] == 'source'
     oracle = load('oracle_r18w16_synthduke.py')
     roots = {d['data_root'] for d in oracle.train_dataloader.dataset.datasets}
-    assert roots == {'data/synthreid/synthduke'}
+    assert roots == {'data/synthreid_v2/synthduke'}
     # The synthetic variant changes sizes only: same losses and stages.
     full, synth = load('crgan_r50_market2duke.py'), load(
         'crgan_r18w16_synthmarket2synthduke.py')
