@@ -117,7 +117,7 @@ def train(args, cfg) -> None:
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
-    if cfg.resume:
+    if cfg.get('resume'):
         check_resume_config(cfg, cfg.load_from)
     ReIDRunner.from_cfg(cfg).train()
 

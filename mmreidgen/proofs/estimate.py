@@ -35,7 +35,7 @@ from typing import Dict, List, Optional
 from mmreidgen.apis import load_config
 from mmreidgen.stages import PipelineRunner
 from mmreidgen.stages.base_stage import read_json
-from mmreidgen.stages.config import is_pipeline, resolve_single
+from mmreidgen.stages.config import is_pipeline
 from mmreidgen.stages.pipeline_runner import CONFIG_COPY, MARKER
 
 from .harness import (
@@ -79,9 +79,8 @@ def work_units(row: dict, seed: int, run_dir: str) -> Dict[str, dict]:
                 kind = 'fixed'
             out[name] = dict(kind=kind or 'fixed', length=length)
         return out
-    from mmreidgen.stages.config import _to_plain
-    kind, length = _schedule(resolve_single(_to_plain(
-        cfg._cfg_dict)).get('train_cfg'))
+    # load_config has resolved the schedule (epochs, fractions) already.
+    kind, length = _schedule(cfg.get('train_cfg'))
     return {'train': dict(kind=kind or 'fixed', length=length)}
 
 
@@ -148,20 +147,27 @@ def _cost_model(stage_dir: str, wall: float) -> dict:
                 probe_iters=len(times))
 
 
+def probe_plan(harness: ProofHarness, row: dict, seed: int,
+               probe_iters: int) -> tuple:
+    """(probe dir, options, units of work) of a row's probe; configs are
+    loaded here, in one thread."""
+    probe_dir = osp.join(harness.work_dir, PROBE_DIR, row['name'])
+    return (probe_dir, probe_options(row, seed, probe_dir, probe_iters),
+            work_units(row, seed, probe_dir))
+
+
 def probe_row(harness: ProofHarness, row: dict, seed: int,
-              probe_iters: int) -> dict:
+              plan: tuple) -> dict:
     """Run the row's probe; return its cost model per unit of work, plus
     ``_process`` (starting a subprocess) and ``_test``."""
-    probe_dir = osp.join(harness.work_dir, PROBE_DIR, row['name'])
+    probe_dir, options, units = plan
     if osp.exists(probe_dir):
         shutil.rmtree(probe_dir)
     os.makedirs(probe_dir)
-    options = probe_options(row, seed, probe_dir, probe_iters)
     log = osp.join(probe_dir, 'probe.log')
     cmd = [harness.python, 'tools/train.py', row['config'], '--work-dir',
            probe_dir, '--cfg-options', *format_options(options)]
     cpu, wall = call_logged(cmd, log, harness.device)
-    units = work_units(row, seed, probe_dir)
     model = {}
     if list(units) == ['train']:
         times = _iteration_times(probe_dir)
@@ -219,9 +225,11 @@ def estimate(harness: ProofHarness, probe_iters: int = 24) -> dict:
     rows = {}
     for row, seed in harness.units():
         rows.setdefault(row['name'], (row, seed))
+    plans = {name: probe_plan(harness, row, seed, probe_iters)
+             for name, (row, seed) in rows.items()}
     with ThreadPoolExecutor(harness.jobs) as pool:
         futures = {name: pool.submit(probe_row, harness, row, seed,
-                                     probe_iters)
+                                     plans[name])
                    for name, (row, seed) in rows.items()}
         models = {name: f.result() for name, f in futures.items()}
     shutil.rmtree(osp.join(harness.work_dir, PROBE_DIR), ignore_errors=True)

@@ -55,6 +55,7 @@ import glob
 import math
 import os.path as osp
 import re
+import threading
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from mmengine.config import Config, ConfigDict
@@ -771,6 +772,9 @@ def base_cycle(path: str) -> Optional[List[str]]:
     return None if found is None else [osp.relpath(p) for p in found]
 
 
+_MERGE_LOCK = threading.RLock()
+
+
 @contextlib.contextmanager
 def _explicit_values_win():
     """mmengine's merges (``_base_`` files, ``--cfg-options``) with
@@ -781,18 +785,21 @@ def _explicit_values_win():
     class attribute; the rule has to act there, where it is still known
     which level set a key.
     """
-    original = Config.__dict__['_merge_a_into_b']
+    # One patch at a time: two threads loading configs would otherwise
+    # save and restore each other's patch.
+    with _MERGE_LOCK:
+        original = Config.__dict__['_merge_a_into_b']
 
-    def merge_a_into_b(a, b, allow_list_keys=False):
-        if isinstance(a, dict) and isinstance(b, dict):
-            b = explicit_wins(b, a)
-        return original.__func__(a, b, allow_list_keys)
+        def merge_a_into_b(a, b, allow_list_keys=False):
+            if isinstance(a, dict) and isinstance(b, dict):
+                b = explicit_wins(b, a)
+            return original.__func__(a, b, allow_list_keys)
 
-    Config._merge_a_into_b = staticmethod(merge_a_into_b)
-    try:
-        yield
-    finally:
-        Config._merge_a_into_b = original
+        Config._merge_a_into_b = staticmethod(merge_a_into_b)
+        try:
+            yield
+        finally:
+            Config._merge_a_into_b = original
 
 
 def load_config(path: str,

@@ -131,7 +131,9 @@ def acquire_work_dir(work_dir: str, purpose: str = 'a run') -> bool:
 def release_work_dir(work_dir: str) -> None:
     """Give back a lock taken with :func:`acquire_work_dir`.
 
-    The last release of this process unlocks the file; the record stays.
+    The last release of this process clears the record and unlocks the
+    file: only a process that was killed leaves its record behind, and the
+    next run says it takes that one over.
     """
     key = osp.realpath(work_dir)
     held = _HELD.get(key)
@@ -140,6 +142,12 @@ def release_work_dir(work_dir: str) -> None:
     held[1] -= 1
     if held[1] == 0:
         del _HELD[key]
+        try:
+            held[0].seek(0)
+            held[0].truncate()
+            held[0].flush()
+        except OSError:
+            pass  # a full disk: the stale record is only reported later
         fcntl.flock(held[0], fcntl.LOCK_UN)
         held[0].close()
 

@@ -1,6 +1,7 @@
 """train -> checkpoint -> resume -> test through the real tools, on the
 synthetic benchmark."""
 import json
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -44,9 +45,12 @@ def test_train_resume_then_test(synth_root, tmp_path):
     work_dir = str(tmp_path / 'work')
     # --resume without a checkpoint says that training starts afresh.
     log = run_tool('tools/train.py', CONFIG, '--work-dir', work_dir,
-                   '--resume', '--cfg-options', *data_options(synth_root, 2))
+                   '--resume', '--cfg-options', *data_options(synth_root, 4))
     assert f'--resume: no complete checkpoint in {work_dir}; training ' \
         'starts from the beginning.' in log
+    # Interrupted after iteration 2: its last checkpoint is iter_2.pth.
+    os.remove(osp.join(work_dir, 'iter_4.pth'))
+    os.remove(osp.join(work_dir, 'last_checkpoint'))
     first = osp.join(work_dir, 'iter_2.pth')
     assert osp.isfile(first)
     # The checkpoint loads with weights_only=True (no unsafe pickles).

@@ -124,3 +124,15 @@ def test_pipeline_runner_refuses_a_locked_work_dir(holder):
     with pytest.raises(WorkDirLockedError, match=f'pid {proc.pid}'):
         PipelineRunner(cfg).train()
     assert sorted(os.listdir(work)) == [LOCK_NAME]
+
+
+def test_a_released_lock_leaves_no_record(tmp_path, capsys):
+    """A run that ended normally leaves nothing for the next one to take
+    over (only a killed run's record is reported)."""
+    work = str(tmp_path / 'w')
+    with work_dir_lock(work):
+        assert read_holder(work)['pid'] == os.getpid()
+    assert read_holder(work) == {}
+    with work_dir_lock(work):
+        pass
+    assert 'taken over' not in capsys.readouterr().out
