@@ -3,7 +3,7 @@
 ``bash tools/gpu/check.sh [--dry-run] [OUT_DIR]`` calls
 ``python -m mmreidgen.utils.gpu_check --out OUT_DIR [--dry-run]``, which
 writes ``gpu_check.json`` and ``gpu_check.md`` (and ``cuda_tests.log``)
-into ``OUT_DIR``. Sections (issue 15):
+into ``OUT_DIR``. Sections:
 
 1. ``cuda_tests``: the CUDA tests (``pytest -k cuda`` on the test files
    that mention CUDA; they skip without a GPU).

@@ -1,4 +1,4 @@
-"""What a user sees, through the real tools (issue 12): changed settings
+"""What a user sees, through the real tools: changed settings
 stop a pipeline with the changed keys and the remedy, and the remedy works
 as written; a mistyped config path lists the closest configs; --check-data
 lists broken files before training; the gradient-clipping override that the

@@ -1,6 +1,6 @@
 """Pipelines survive SIGKILL and Ctrl-C in the middle of every training
 stage, through the real tools, and end with the weights of an uninterrupted
-run (issue 12).
+run.
 
 For each method a pipeline runs once without interruption (in parallel
 with the rest), and once with a signal in the middle of each training
