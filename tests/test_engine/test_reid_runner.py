@@ -40,3 +40,27 @@ def test_no_workers_turns_persistent_workers_off(synth_root):
     assert loader_cfg.persistent_workers  # the config is left as it was
     batch = next(iter(loader))
     assert len(batch['inputs']) == cfg.train_batch_size
+
+
+def test_console_leaves_out_listings_the_log_file_keeps(
+        synth_root, tmp_path, capsys):
+    """The hook order and the parameter-group lines go to the log file
+    only; the console says where the file is."""
+    cfg = load_config(
+        CONFIG, {'data_root': osp.join(synth_root, 'synthmarket'),
+                 'num_workers': 0, 'num_classes': 8,
+                 'optim_wrapper.paramwise_cfg': dict(norm_decay_mult=0.0)},
+        work_dir=str(tmp_path / 'w'))
+    runner = ReIDRunner.from_cfg(cfg)
+    runner.build_optim_wrapper(cfg.optim_wrapper)
+    console = capsys.readouterr()
+    console = console.out + console.err
+    log_file = [h.baseFilename for h in runner.logger.handlers
+                if hasattr(h, 'baseFilename')][0]
+    with open(log_file) as f:
+        logged = f.read()
+    for line in ('Hooks will be executed in the following order',
+                 'paramwise_options -- '):
+        assert line in logged
+        assert line not in console
+    assert 'Environment and config: in ' in console

@@ -1,10 +1,10 @@
 """mmengine's Runner with a quiet console and no idle epoch restarts.
 
-Every mmengine run prints about 480 lines of environment and config before
-the first iteration, so a clear error at the start of training stood below
-them. :class:`ReIDRunner` writes both to the run's log file as before and
-keeps them off the console, which then shows one line saying where they
-are.
+Every mmengine run prints about 480 lines of environment and config, and
+about 90 lines of hook order, before the first iteration, so a clear error
+at the start of training stood below them. :class:`ReIDRunner` writes them
+to the run's log file as before and keeps them off the console, which then
+shows one line saying where they are.
 
 mmengine's ``IterBasedTrainLoop`` restarts a finite sampler at the end of
 every pass over the data and sleeps 2 s each time, "to prevent a possible
@@ -41,15 +41,24 @@ _MMENGINE_NOTICES = ('"FileClient" will be deprecated',
                      '"HardDiskBackend" is the alias of "LocalBackend"')
 
 
+# Listings mmengine writes at INFO in every run: the hook order (about 90
+# lines at the start of every stage) and one line per parameter that a
+# ``paramwise_cfg`` touches (39 in a DG-Net run). They stay in the log file.
+_MMENGINE_LISTINGS = ('Hooks will be executed in the following order',
+                      'paramwise_options -- ')
+
+
 class _NoDump(logging.Filter):
-    """Drop the environment and config dump, and mmengine's deprecation
-    notices about its own file client, from a console handler."""
+    """Drop the environment and config dump, mmengine's hook and
+    parameter-group listings, and its deprecation notices about its own
+    file client, from a console handler (the log file keeps them)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = str(record.msg)
         return not (message.startswith('Config:\n')
                     or 'System environment:' in message[:200]
-                    or message.startswith(_MMENGINE_NOTICES))
+                    or message.startswith(_MMENGINE_NOTICES)
+                    or message.startswith(_MMENGINE_LISTINGS))
 
 
 class _RestartWithoutSleep:
