@@ -16,8 +16,10 @@ market protocol (as in torchreid and fast-reid):
   over a gallery listed by file name and so by identity, can favour the
   matches.) With distinct distances all three rankings are the same.
 * Degenerate features: when the distances of some query do not vary at all,
-  or when the positives of at least half of the queries tie with other
-  entries, a warning says so (constant features from a zeroed BN-neck, an
+  when those of at least half of the queries vary by at most 1e-4 of their
+  size (so float rounding, not the features, orders them), or when the
+  positives of at least half of the queries tie with other entries, a
+  warning says so (constant features from a zeroed BN-neck, an
   infinite ``running_var`` or a wrong checkpoint); the metrics are then the
   lowest the ties allow, not a number that looks like a result.
 * CMC[k] = 1 from the rank of the first positive onwards.
@@ -78,6 +80,11 @@ IdsLike = Union[np.ndarray, Tensor, Sequence[int]]
 AP_MODES = ('standard', 'trapezoid')
 PROTOCOLS = ('market', 'single_gallery_shot')
 
+# A query's distances count as nearly equal when their spread is at most
+# this share of the largest (float32 rounding is about 1e-7 of a value),
+# or at most _NEARLY_EQUAL * _NEARLY_ZERO when all are about zero.
+_NEARLY_EQUAL = 1e-4
+_NEARLY_ZERO = 1e-2
 # Elements of a distance chunk processed at once; about 100 MB of buffers.
 _CHUNK_ELEMENTS = 1 << 23
 # Single-gallery-shot draws processed at once; about 50 MB of buffers.
@@ -279,13 +286,16 @@ def _evaluate(get_rows: Callable[[int, int], Tensor], num_q: int, num_g: int,
 
     first_hist = np.zeros(max_rank + 1, dtype=np.int64)
     aps, inps = [], []
-    num_constant = num_tied = 0
+    num_constant = num_nearly = num_tied = 0
     for start in range(0, num_q, chunk_size):
         stop = min(start + chunk_size, num_q)
         dist = _prepare_chunk(get_rows(start, stop), start)
         if num_g > 1:
-            num_constant += int(
-                (dist.amax(1) == dist.amin(1)).sum())
+            spread = dist.amax(1) - dist.amin(1)
+            num_constant += int((spread == 0).sum())
+            num_nearly += int(((spread > 0) & spread.isfinite() & (
+                spread <= _NEARLY_EQUAL * dist.abs().amax(1).clamp(
+                    min=_NEARLY_ZERO))).sum())
         ranks, num_pos, tied = _positive_ranks(dist, q_pids[start:stop],
                                                q_camids[start:stop],
                                                g_camids, g_order,
@@ -318,7 +328,7 @@ def _evaluate(get_rows: Callable[[int, int], Tensor], num_q: int, num_g: int,
             'gallery (same pid, different camid) and were skipped.',
             logger='current',
             level=logging.WARNING)
-    _warn_degenerate(num_constant, num_tied, num_q, num_valid)
+    _warn_degenerate(num_constant, num_nearly, num_tied, num_q, num_valid)
     # first_hist[max_rank] counts first matches beyond max_rank; with
     # sampling it counts every (query, repeat) pair.
     num_draws = 1 if sampler is None else num_repeats
@@ -328,14 +338,19 @@ def _evaluate(get_rows: Callable[[int, int], Tensor], num_q: int, num_g: int,
     return cmc, mean_ap, mean_inp
 
 
-def _warn_degenerate(num_constant: int, num_tied: int, num_q: int,
-                     num_valid: int) -> None:
-    """Warn when ties, not the features, decide the ranking."""
-    if num_constant == 0 and 2 * num_tied < num_valid:
+def _warn_degenerate(num_constant: int, num_nearly: int, num_tied: int,
+                     num_q: int, num_valid: int) -> None:
+    """Warn when ties or rounding, not the features, decide the ranking."""
+    if num_constant == 0 and 2 * num_nearly < num_q \
+            and 2 * num_tied < num_valid:
         return
     if num_constant:
         what = (f'the distances of {num_constant} of {num_q} queries to '
                 'every gallery entry are all equal')
+    elif 2 * num_nearly >= num_q:
+        what = (f'the distances of {num_nearly} of {num_q} queries to '
+                'every gallery entry are equal to within '
+                f'{_NEARLY_EQUAL:g} of their size, so rounding orders them')
     else:
         what = (f'the matches of {num_tied} of {num_valid} queries tie with '
                 'other gallery entries at equal distances')

@@ -289,3 +289,28 @@ def test_cuda_from_features_matches_cpu(metric):
         # between gallery entries at float-rounding distance.
         np.testing.assert_allclose(result[0], expected[0], atol=2e-3)
         assert result[1] == pytest.approx(expected[1], abs=1e-3)
+
+
+def test_nearly_equal_distances_warn_without_exact_ties(monkeypatch):
+    """Features that are one constant plus rounding-sized noise give
+    distinct distances that the features do not order: a warning, not a
+    silent number. Ordinary features and an inf entry do not warn."""
+    logged = []
+    monkeypatch.setattr(rank_module, 'print_log',
+                        lambda msg, **kwargs: logged.append(msg))
+    rng = np.random.default_rng(0)
+    q_pids, g_pids = np.arange(20) % 5, np.arange(40) % 5
+    ids = dict(q_pids=q_pids, g_pids=g_pids, q_camids=np.zeros(20),
+               g_camids=np.ones(40))
+    dist = 3.0 + 1e-6 * rng.random((20, 40))
+    assert len(np.unique(dist)) == dist.size  # no exact ties
+    evaluate_rank(dist, **ids)
+    assert len(logged) == 1 and 'equal to within' in logged[0]
+    logged.clear()
+    evaluate_rank(1e-7 * rng.random((20, 40)), **ids)  # all about zero
+    assert len(logged) == 1 and 'equal to within' in logged[0]
+    logged.clear()
+    dist = rng.random((20, 40))
+    dist[:, 0] = np.inf
+    evaluate_rank(dist, **ids)
+    assert logged == []
