@@ -64,3 +64,39 @@ def test_console_leaves_out_listings_the_log_file_keeps(
         assert line in logged
         assert line not in console
     assert 'Environment and config: in ' in console
+
+
+def test_unwritable_log_file_says_so_once(synth_root, tmp_path, capsys):
+    """A log file that stops taking writes (a full disk) gives one warning
+    line naming the file and the cause, not a traceback per record; the
+    console keeps logging."""
+    import errno
+
+    cfg = load_config(
+        CONFIG, {'data_root': osp.join(synth_root, 'synthmarket'),
+                 'num_workers': 0, 'num_classes': 8},
+        work_dir=str(tmp_path / 'w'))
+    runner = ReIDRunner.from_cfg(cfg)
+    handler = [h for h in runner.logger.handlers
+               if hasattr(h, 'baseFilename')][0]
+
+    class FullDisk:
+
+        def write(self, text):
+            raise OSError(errno.ENOSPC, 'No space left on device')
+
+        def flush(self):
+            pass
+
+    capsys.readouterr()
+    handler.stream = FullDisk()
+    for i in range(3):
+        runner.logger.info(f'record {i}')
+    captured = capsys.readouterr()
+    warnings = [line for line in captured.err.splitlines() if line]
+    assert warnings == [
+        f'Warning: the log file {handler.baseFilename} cannot be written '
+        '(No space left on device); the console goes on without it. Free '
+        'space there or choose another --work-dir.']
+    assert 'Traceback' not in captured.err
+    assert 'record 2' in captured.out

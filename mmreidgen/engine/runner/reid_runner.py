@@ -23,6 +23,7 @@ import copy
 import itertools
 import logging
 import os.path as osp
+import sys
 
 from mmengine.logging import print_log
 from mmengine.runner import IterBasedTrainLoop, Runner
@@ -59,6 +60,28 @@ class _NoDump(logging.Filter):
                     or 'System environment:' in message[:200]
                     or message.startswith(_MMENGINE_NOTICES)
                     or message.startswith(_MMENGINE_LISTINGS))
+
+
+def _fail_once(handler: logging.Handler) -> None:
+    """Make a file handler that cannot write (a full disk) say so in one
+    line, once, instead of a traceback per log record.
+
+    ``logging`` prints a traceback for every record a handler fails to
+    write; on a full disk that buried the one-line error the run ends with
+    under screens of them. The console keeps logging.
+    """
+    def handle_error(record: logging.LogRecord) -> None:
+        if getattr(handler, 'failed', False):
+            return
+        handler.failed = True
+        err = sys.exc_info()[1]
+        reason = getattr(err, 'strerror', None) or err
+        sys.stderr.write(
+            f'Warning: the log file {handler.baseFilename} cannot be '
+            f'written ({reason}); the console goes on without it. Free '
+            'space there or choose another --work-dir.\n')
+
+    handler.handleError = handle_error
 
 
 class _RestartWithoutSleep:
@@ -180,6 +203,8 @@ class ReIDRunner(Runner):
             if type(handler) is logging.StreamHandler and not any(
                     isinstance(f, _NoDump) for f in handler.filters):
                 handler.addFilter(_NoDump())
+            if isinstance(handler, logging.FileHandler):
+                _fail_once(handler)
         logger.info(f'Environment and config: in {self._log_dir}/'
                     f'{self.timestamp}.log')
         return logger
