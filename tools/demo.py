@@ -2,13 +2,15 @@
 
 Renders the synthetic pair (synthmarket -> synthduke) if missing, runs
 CR-GAN's three stages with ``tools/train.py`` (its pipeline evaluates the
-direct-transfer model and the CR-GAN model on the target), trains the
-target-supervised oracle, and prints one results table (also written to
-``<work-dir>/results.md``). Every number in the table is produced by this
-run. A finished stage is skipped when the demo is run again: CR-GAN's
-pipeline keeps a ``done`` marker per stage, and each oracle step writes
-``<step>.done.json`` with its command once it has finished, so only a
-changed command runs again.
+direct-transfer model and the CR-GAN model on the target), and beside it,
+on a second core, the target-supervised oracle and cut, paste and learn
+(stage III on cut-paste renderings, started from CR-GAN's own stage I
+model rather than one trained again). It prints one results table (also
+written to ``<work-dir>/results.md``). Every number in the table is
+produced by this run. A finished stage is skipped when the demo is run
+again: the pipelines keep a ``done`` marker per stage, and each oracle step
+writes ``<step>.done.json`` with its command once it has finished, so only
+a changed command runs again.
 """
 import argparse
 import json
@@ -18,8 +20,9 @@ import re
 import shlex
 import subprocess
 import sys
+import threading
 import time
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -32,6 +35,11 @@ CRGAN_ROWS = [
      'test_direct_transfer/metrics.json'),
     ('CR-GAN (D_id fine-tuned on renderings)', 'test/metrics.json'),
 ]
+# Cut, paste and learn: stage III on cut-paste renderings (v2's
+# parser-like masks) of the same stage I model.
+CUTPASTE_CONFIG = 'configs/crgan/cutpaste_r18w16_synthmarket2synthduke.py'
+CUTPASTE_ROW = ('Cut, paste and learn (parser-like masks)',
+                'test/metrics.json')
 # The synthetic configs' synth_root.
 DEFAULT_SYNTH_ROOT = 'data/synthreid_v2'
 # The oracle: the same identity model trained on the target's own labels.
@@ -64,12 +72,25 @@ def progress_of(log_text: str) -> Optional[str]:
     return f'{where}[{bar}] {done}/{total}, {eta} left'
 
 
-def run(cmd: list, log_path: str) -> float:
+# Child processes alive, ended when the demo stops early.
+_CHILDREN = set()
+_PRINT = threading.Lock()
+
+
+def say(text: str) -> None:
+    """Print a line; in a terminal over the redrawn progress line."""
+    with _PRINT:
+        prefix = '\r' if sys.stdout.isatty() else ''
+        print(f'{prefix}{text:<102}' if prefix else text, flush=True)
+
+
+def run(cmd: list, log_path: str, show: bool = True) -> float:
     """Run ``cmd`` from the repo root, log to a file, return seconds.
 
     While it runs, a progress line shows the stage, the iteration and the
     time left (redrawn in a terminal; a line per change of stage or tenth
-    of a stage otherwise)."""
+    of a stage otherwise); ``show=False`` (a job beside the main one)
+    shows none."""
     start = time.time()
     # One intra-op thread per process: oversubscribed OpenMP threads were
     # several times slower on our shared 2-core machines. An
@@ -81,19 +102,25 @@ def run(cmd: list, log_path: str) -> float:
     with open(log_path, 'w', encoding='utf-8') as log:
         proc = subprocess.Popen(
             cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        _CHILDREN.add(proc)
         while proc.poll() is None:
             time.sleep(1)
+            if not show:
+                continue
             with open(log_path, encoding='utf-8', errors='replace') as f:
                 line = progress_of(f.read())
             if line is None or line == shown:
                 continue
             if tty:
-                print(f'\r  {line[:100]:<100}', end='', flush=True)
+                with _PRINT:
+                    print(f'\r  {line[:100]:<100}', end='', flush=True)
             elif _worth_a_line(shown, line):
-                print(f'  {line}', flush=True)
+                say(f'  {line}')
             shown = line
+        _CHILDREN.discard(proc)
         if tty and shown is not None:
-            print(flush=True)
+            with _PRINT:
+                print(flush=True)
     if proc.returncode != 0:
         with open(log_path, encoding='utf-8') as f:
             tail = ''.join(f.readlines()[-30:])
@@ -153,11 +180,48 @@ def train_and_test_oracle(py: str, work_dir: str, synth_root: str,
          metrics_file, *options], osp.join(work_dir, 'oracle.test.log'),
         osp.join(oracle_dir, 'test.done.json'))
     if secs is None and test_secs is None:
-        print('  already done: skipped', flush=True)
+        say('  oracle: already done, skipped')
     else:
-        print(f'  done in {((secs or 0) + (test_secs or 0)) / 60:.1f} min',
-              flush=True)
+        say(f'  oracle: done in {((secs or 0) + (test_secs or 0)) / 60:.1f}'
+            ' min')
     return read_metrics(metrics_file)
+
+
+def cut_paste_options(crgan_dir: str) -> List[str]:
+    """The ``--cfg-options`` that make cut, paste and learn start its stage
+    III from CR-GAN's stage I model instead of training stage I again.
+
+    Its own stage I would be the same (same settings, same seed: on the
+    v2 proof grid the two stage I checkpoints are bitwise equal), but its
+    pipeline hashes the whole model config, which names the renderer, so
+    it is not shared by hash.
+    """
+    final = osp.join(crgan_dir, 'stage1_pretrain', 'final.pth')
+    return ['stages.stage1_pretrain=None', 'stages.test_direct_transfer=None',
+            f'stages.stage3_finetune.cfg.load_from={final}']
+
+
+def cut_paste(py: str, work_dir: str, synth_root: str,
+              cfg_options: Sequence[str], crgan_dir: str,
+              crgan_running: Callable[[], bool] = lambda: False) -> dict:
+    """Cut, paste and learn in ``<work_dir>/cutpaste``, its stage III
+    started from CR-GAN's stage I model in ``crgan_dir`` (waiting while
+    ``crgan_running()`` and that stage is not done); return the target's
+    metrics."""
+    done = osp.join(crgan_dir, 'stage1_pretrain', 'done')
+    while not osp.isfile(done) and crgan_running():
+        time.sleep(5)
+    if not osp.isfile(done):
+        raise SystemExit(
+            f'Cut, paste and learn starts from CR-GAN\'s stage I model, but '
+            f'{done} is missing: run CR-GAN first (make demo runs it).')
+    cut_dir = osp.join(work_dir, 'cutpaste')
+    secs = run([py, 'tools/train.py', CUTPASTE_CONFIG, '--work-dir', cut_dir,
+                '--cfg-options', f'synth_root={synth_root}', *cfg_options,
+                *cut_paste_options(crgan_dir)],
+               osp.join(work_dir, 'cutpaste.log'), show=False)
+    say(f'  cut, paste and learn: done in {secs / 60:.1f} min')
+    return read_metrics(osp.join(cut_dir, CUTPASTE_ROW[1]))
 
 
 def next_steps(work_dir: str, synth_root: str,
@@ -216,6 +280,10 @@ def main():
         'the small configs had then)')
     parser.add_argument('--skip-oracle', action='store_true',
                         help='skip training on the target labels')
+    parser.add_argument(
+        '--jobs', type=int, default=min(2, os.cpu_count() or 1),
+        help='1: one job after the other; 2 (default with two or more '
+        'cores): the oracle and cut, paste and learn beside CR-GAN')
     args = parser.parse_args()
     if args.data_root is None:
         args.data_root = 'data/synthreid' if args.benchmark_version == 1 \
@@ -238,22 +306,57 @@ def main():
     # other augmentations than loading in the main process (the configs'
     # setting since 2026-12-01).
     old = ['num_workers=2'] if args.benchmark_version == 1 else []
-    rows = []
     crgan_dir = osp.join(work_dir, 'crgan')
-    print(f'CR-GAN: stages I-III of {CRGAN_CONFIG} ...', flush=True)
-    secs = run([py, 'tools/train.py', CRGAN_CONFIG, '--work-dir', crgan_dir,
-                '--cfg-options', f'synth_root={args.data_root}', *old],
-               osp.join(work_dir, 'crgan.log'))
-    print(f'  done in {secs / 60:.1f} min', flush=True)
-    for name, rel in CRGAN_ROWS:
-        rows.append((name, read_metrics(osp.join(crgan_dir, rel))))
+    crgan_done = threading.Event()
+    side_rows, side_error = [], []
 
+    def beside():
+        """The jobs beside CR-GAN: the oracle, then cut, paste and learn
+        (by then CR-GAN's stage I, which it shares, has finished)."""
+        try:
+            if not args.skip_oracle:
+                side_rows.append(('Oracle (trained on synthduke labels)',
+                                  train_and_test_oracle(
+                                      py, work_dir, args.data_root, old)))
+            side_rows.append((CUTPASTE_ROW[0], cut_paste(
+                py, work_dir, args.data_root, old, crgan_dir,
+                lambda: not crgan_done.is_set())))
+        except BaseException as err:  # noqa: BLE001 - reported by main
+            side_error.append(err)
+
+    side = threading.Thread(target=beside, daemon=True)
+    parallel = args.jobs > 1
+    if parallel:
+        say('Beside CR-GAN, on a second core: the oracle '
+            f'({ORACLE_CONFIG}), then cut, paste and learn '
+            f'({CUTPASTE_CONFIG}).')
+        side.start()
+    try:
+        say(f'CR-GAN: stages I-III of {CRGAN_CONFIG} ...')
+        secs = run([py, 'tools/train.py', CRGAN_CONFIG, '--work-dir',
+                    crgan_dir, '--cfg-options',
+                    f'synth_root={args.data_root}', *old],
+                   osp.join(work_dir, 'crgan.log'))
+        crgan_done.set()
+        say(f'  CR-GAN: done in {secs / 60:.1f} min')
+        if parallel:
+            say('Waiting for the jobs beside CR-GAN ...')
+            side.join()
+        else:
+            beside()
+    finally:
+        crgan_done.set()
+        for proc in list(_CHILDREN):
+            proc.terminate()
+    if side_error:
+        err = side_error[0]
+        sys.exit(err.code if isinstance(err, SystemExit) else
+                 f'{type(err).__name__}: {err}')
+    rows = [(name, read_metrics(osp.join(crgan_dir, rel)))
+            for name, rel in CRGAN_ROWS]
+    rows += sorted(side_rows, key=lambda row: row[0] != CUTPASTE_ROW[0])
     oracle_ckpt = None
     if not args.skip_oracle:
-        print(f'Oracle: {ORACLE_CONFIG} ...', flush=True)
-        rows.append(('Oracle (trained on synthduke labels)',
-                     train_and_test_oracle(py, work_dir, args.data_root,
-                                           old)))
         oracle_ckpt = osp.relpath(
             last_checkpoint(osp.join(work_dir, 'oracle')), REPO)
 

@@ -19,9 +19,9 @@ def demo(monkeypatch):
     ran = []
     run = module.run
 
-    def recording(cmd, log_path):
+    def recording(cmd, log_path, **kwargs):
         ran.append(cmd[1:3])
-        return run(cmd, log_path)
+        return run(cmd, log_path, **kwargs)
 
     monkeypatch.setattr(module, 'run', recording)
     module.ran = ran
@@ -42,8 +42,27 @@ def test_second_demo_skips_the_finished_oracle(demo, synth_root, tmp_path,
                                         synth_root, TINY)
     assert len(demo.ran) == 2, demo.ran  # nothing ran again
     assert second == first
-    assert 'already done: skipped' in capsys.readouterr().out
+    assert 'oracle: already done, skipped' in capsys.readouterr().out
 
+
+def test_cut_paste_starts_from_crgan_stage_one(demo, tmp_path):
+    """Cut, paste and learn trains only its stage III, from CR-GAN's stage
+    I checkpoint, and refuses to start without one."""
+    from mmreidgen.apis import load_config
+    from mmreidgen.proofs.harness import parse_options
+    from mmreidgen.stages import stage_names
+    crgan_dir = tmp_path / 'crgan'
+    cfg = load_config(osp.join(demo.REPO, demo.CUTPASTE_CONFIG),
+                      parse_options(demo.cut_paste_options(str(crgan_dir))))
+    assert stage_names(cfg) == ['stage3_finetune', 'test', 'test_targets']
+    stage3 = cfg.stages.stage3_finetune.cfg
+    assert stage3.load_from == str(crgan_dir / 'stage1_pretrain' /
+                                   'final.pth')
+    assert cfg.model.finetune_cfg.renderer == 'cut_paste'
+    with pytest.raises(SystemExit, match='run CR-GAN first'):
+        demo.cut_paste(sys.executable, str(tmp_path), 'data', [],
+                       str(crgan_dir))
+    assert demo.ran == []
 
 
 def test_a_changed_step_runs_again(demo, tmp_path):
