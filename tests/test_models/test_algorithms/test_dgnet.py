@@ -1,12 +1,14 @@
 """DG-Net: one alternating D / (E_a, E_s, G) step, gradient routing of the
 paper and reference modes, the teacher and the test features."""
 import copy
+import functools
 
 import pytest
 import torch
 from conftest import REPO
 from mmengine.logging import MessageHub
 
+from mmreidgen.apis import load_config
 from mmreidgen.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 from mmreidgen.structures import ReIDDataSample
 
@@ -21,6 +23,19 @@ def resnet18(width=8):
     return dict(type='mmpretrain.ResNet', depth=18, stem_channels=width,
                 base_channels=width, strides=(1, 2, 2, 1),
                 out_indices=(3, ))
+
+
+@functools.lru_cache(maxsize=None)
+def _paper_losses() -> dict:
+    cfg = load_config(f'{REPO}/configs/dgnet/dgnet_r50_market.py')
+    return {k: v for k, v in cfg.model.to_dict().items()
+            if k.startswith('loss_')}
+
+
+def paper_losses() -> dict:
+    """The loss configs of Eq. (10) as the paper's DG-Net config sets
+    them."""
+    return copy.deepcopy(_paper_losses())
 
 
 def tiny_cfg(**kwargs):
@@ -40,7 +55,8 @@ def tiny_cfg(**kwargs):
             type='ReIDBaseline', backbone=resnet18(),
             head=dict(type='ReIDHead', in_channels=64,
                       num_classes=NUM_CLASSES)),
-        erasing_prob=0.0)
+        erasing_prob=0.0,
+        **paper_losses())
     cfg.update(kwargs)
     return cfg
 
@@ -132,6 +148,12 @@ def test_train_step_updates_d_then_encoders_and_decoder_not_teacher():
 
 
 def test_weights_follow_the_paper():
+    # The paper's config is the one source of the weights: a DGNet built
+    # without them stops.
+    cfg = tiny_cfg()
+    del cfg['loss_fine']
+    with pytest.raises(TypeError, match='loss_fine'):
+        MODELS.build(cfg)
     model = tiny_dgnet()
     assert model.loss_img_recon.loss_weight == 5.0
     assert model.loss_img_recon_pos.loss_weight == 5.0
@@ -335,7 +357,6 @@ def test_full_size_iteration_on_cpu():
     with every loss switched on. Random erasing is off to save its two
     extra E_a passes (it changes no shape)."""
     MessageHub.get_instance('dgnet_test').update_info('iter', 0)
-    from mmreidgen.apis import load_config
     stage = load_config(f'{REPO}/configs/dgnet/dgnet_r50_market.py',
                         stage='dgnet', work_dir='/tmp/unused')
     model = MODELS.build(
