@@ -394,8 +394,8 @@ class DGNet(BaseGAN):
         partner = torch.arange(num, device=x.device).roll(num // 2)
         return x, xp, y, partner
 
-    def _generate(self, inputs: torch.Tensor,
-                  data_samples: List[ReIDDataSample]) -> dict:
+    def generate(self, inputs: torch.Tensor,
+                 data_samples: List[ReIDDataSample]) -> dict:
         """The forward pass shared by the D and G updates."""
         x, xp, y, partner = self._split_batch(inputs, data_samples)
         enc = self.appearance_encoder
@@ -453,27 +453,30 @@ class DGNet(BaseGAN):
         """D update, Eq. (7) with the R1 penalty; caches the generation."""
         self._cache = None
         with optim_wrapper['decoder'].optim_context(self.decoder):
-            outs = self._generate(inputs, data_samples)
+            outs = self.generate(inputs, data_samples)
         self._cache = outs
         with optim_wrapper['discriminator'].optim_context(
                 self.discriminator):
-            real = outs['x'].detach().requires_grad_(True)
-            d_real = self.discriminator(real)
-            d_fake = self.discriminator(outs['x_cross'].detach())
-            losses = dict(
-                loss_d_real=self._multiscale(self.loss_disc, d_real, True),
-                loss_d_fake=self._multiscale(self.loss_disc, d_fake, False),
-                loss_d_r1=self.loss_r1(d_real, real))
-            losses = {
-                k: v * self.direction_factor
-                for k, v in losses.items()
-            }
+            losses = self.discriminator_losses(outs)
         log_vars = self.update(losses, optim_wrapper, 'discriminator')
         log_vars['loss_d_total'] = log_vars.pop('loss')
         return log_vars
 
+    def discriminator_losses(self, outs: dict) -> Dict[str, torch.Tensor]:
+        """Eq. (7), discriminator side, with the R1 penalty, for the
+        output of :meth:`generate`."""
+        real = outs['x'].detach().requires_grad_(True)
+        d_real = self.discriminator(real)
+        d_fake = self.discriminator(outs['x_cross'].detach())
+        losses = dict(
+            loss_d_real=self._multiscale(self.loss_disc, d_real, True),
+            loss_d_fake=self._multiscale(self.loss_disc, d_fake, False),
+            loss_d_r1=self.loss_r1(d_real, real))
+        return {k: v * self.direction_factor for k, v in losses.items()}
+
     def generator_losses(self, outs: dict) -> Dict[str, torch.Tensor]:
-        """Every generator-side and re-id loss of Eq. (10)."""
+        """Every generator-side and re-id loss of Eq. (10), for the
+        output of :meth:`generate`."""
         x, y, partner = outs['x'], outs['y'], outs['partner']
         x_cross = outs['x_cross']
         losses = dict(
@@ -521,7 +524,7 @@ class DGNet(BaseGAN):
         outs, self._cache = self._cache, None
         with optim_wrapper['decoder'].optim_context(self.decoder):
             if outs is None:
-                outs = self._generate(inputs, data_samples)
+                outs = self.generate(inputs, data_samples)
             losses = self.generator_losses(outs)
         loss, log_vars = self.parse_losses(losses)
         log_vars['loss_g_total'] = log_vars.pop('loss')

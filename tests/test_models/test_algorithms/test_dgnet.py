@@ -112,7 +112,7 @@ def loss_grads(model, name, scales=None):
     model.loss_scales.update(scales or dict(prim=1.0, fine=1.0))
     model.zero_grad()
     inputs, samples = preprocess(model, pair_batch())
-    losses = model.generator_losses(model._generate(inputs, samples))
+    losses = model.generator_losses(model.generate(inputs, samples))
     loss = losses[name]
     if loss.requires_grad:
         loss.backward()
@@ -176,7 +176,7 @@ def test_reference_mode_reproduces_its_gradient_routing():
     model = tiny_dgnet(detach_appearance_code=True, reencode='frozen',
                        structure_live_prob=0.0)
     # Eq. (4) carries no gradient at all in the reference code.
-    assert not model.generator_losses(model._generate(
+    assert not model.generator_losses(model.generate(
         *preprocess(model, pair_batch())))['loss_code_app'].requires_grad
     # Generation losses never reach E_a through its (detached) code ...
     routes = loss_grads(model, 'loss_img_recon')
@@ -221,7 +221,7 @@ def test_fine_head_label_is_the_structure_identity():
     model = tiny_dgnet()
     model.loss_scales.update(prim=0.0, fine=1.0)
     inputs, samples = preprocess(model, pair_batch(pids=[0, 1, 2, 3]))
-    outs = model._generate(inputs, samples)
+    outs = model.generate(inputs, samples)
     seen = {}
     model.loss_fine.forward = lambda logits, labels: seen.setdefault(
         'labels', labels).float().sum() * 0
@@ -235,10 +235,10 @@ def test_ramp_scales_switch_losses_on_and_fine_on_real():
     model = tiny_dgnet(fine_on_real=True)
     model.loss_scales.update(prim=0.0, fine=0.0)
     inputs, samples = preprocess(model, pair_batch())
-    losses = model.generator_losses(model._generate(inputs, samples))
+    losses = model.generator_losses(model.generate(inputs, samples))
     assert not {'loss_prim', 'loss_fine', 'loss_fine_real'} & set(losses)
     model.loss_scales.update(prim=0.5, fine=0.5)
-    losses = model.generator_losses(model._generate(inputs, samples))
+    losses = model.generator_losses(model.generate(inputs, samples))
     assert {'loss_prim', 'loss_fine', 'loss_fine_real'} <= set(losses)
 
 
@@ -246,7 +246,7 @@ def test_direction_sum_doubles_the_batch_mean():
     model = tiny_dgnet(direction_sum=False)
     model.loss_scales.update(prim=0.0, fine=0.0)
     inputs, samples = preprocess(model, pair_batch())
-    outs = model._generate(inputs, samples)
+    outs = model.generate(inputs, samples)
     single = model.generator_losses(outs)['loss_img_recon']
     model.direction_factor = 2.0
     assert torch.allclose(model.generator_losses(outs)['loss_img_recon'],
@@ -257,7 +257,7 @@ def test_cycle_loss_option():
     model = tiny_dgnet(loss_cycle=dict(type='DGNetReconLoss',
                                        loss_weight=2.0))
     inputs, samples = preprocess(model, pair_batch())
-    losses = model.generator_losses(model._generate(inputs, samples))
+    losses = model.generator_losses(model.generate(inputs, samples))
     assert 'loss_cycle' in losses
 
 
