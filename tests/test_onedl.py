@@ -24,7 +24,7 @@ SUBSET = (
     'tests/test_apis/test_init_model.py',
     'tests/test_engine/test_optimizers/test_reid_optim_wrapper_constructor.py',
     'tests/test_evaluation/test_metrics/test_reid_metric.py',
-    'tests/test_engine/test_weights_only_load.py',
+    'tests/test_utils/test_weights_only_load.py',
 )
 CHECK = ('from mmreidgen.utils.environment import environment_record; '
          'p = environment_record()["packages"]; print(p); '

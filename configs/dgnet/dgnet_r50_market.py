@@ -13,26 +13,18 @@
 #   --cfg-options only_stage=dgnet model.teacher_ckpt=PATH
 # Reference-code behaviour instead of the paper's: dgnet-refcode_r50_market.py
 _base_ = [
-    '../_base_/datasets/reid_test.py',
+    '../_base_/models/baseline_r50.py',
+    '../_base_/datasets/market1501.py',
     '../_base_/default_runtime.py',
 ]
 runner_type = 'PipelineRunner'
 
-dataset_type = 'Market1501'
-data_root = 'data/market1501'
-num_classes = 751
+# dataset_type, data_root, num_classes, crop_padding and the ImageNet
+# weights (pretrained) are the bases'.
 num_train_images = 12936  # bounding_box_train ("train_all")
-img_scale = (256, 128)
-crop_padding = 10
-# ImageNet ResNet-50 weights in mmpretrain's layout; set to a local file
-# (nothing downloads).
-pretrained = 'checkpoints/resnet50_imagenet.pth'
-backbone = dict(
-    type='mmpretrain.ResNet',
-    depth=50,
-    strides=(1, 2, 2, 1),
-    out_indices=(3, ),
-    init_cfg=dict(type='Pretrained', checkpoint='${pretrained}'))
+# The baseline's backbone (ResNet-50, last stride 1), shared by the teacher
+# and E_a.
+backbone = _base_.model.backbone
 
 # The test loader of reid_test.py, with the reference's bicubic resize.
 test_pipeline = [
@@ -50,8 +42,8 @@ val_evaluator = '${test_evaluator}'
 
 # ---------------------------------------------------------------------------
 # The teacher: "a baseline CNN trained with identification loss on the
-# original training set" (Sec. 3.2). Like the reference's teacher: ResNet-50
-# with average pooling, dropout 0.5 before the classifier, plain
+# original training set" (Sec. 3.2). Like the reference's teacher: the
+# baseline with average pooling, dropout 0.5 before the classifier, plain
 # cross-entropy; SGD lr 0.05 on the classifier and 0.005 on the backbone,
 # 60 epochs of batch 32, x0.1 after 40 (the reference trains it with
 # layumi/Person_reID_baseline_pytorch; its 512-d bottleneck is the
@@ -59,38 +51,28 @@ val_evaluator = '${test_evaluator}'
 # reads it from the teacher's own options, default 2), so the baseline and
 # E_a share one backbone.
 teacher = dict(
-    type='ReIDBaseline',
-    data_preprocessor=dict(type='ReIDDataPreprocessor'),
+    _base_.model,
     backbone='${backbone}',
     head=dict(
-        type='ReIDHead',
-        in_channels=2048,
-        num_classes='${num_classes}',
-        pooling='avg',
-        bnneck=True,
+        _base_.model.head,
         dropout=0.5,
         loss_cls=dict(type='CrossEntropyLoss'),
-        loss_triplet=None),
-    test_cfg=dict(flip=True, normalize=True))
+        loss_triplet=None))
+# The dataset base's training loader and pipeline, in random order, with
+# the reference's bicubic resize and without random erasing.
+train_batch_size = 32
+train_pipeline = [
+    dict(type='LoadReIDImage', cache_mb='${image_cache_mb}',
+         skip_bad_images='${skip_bad_images}'),
+    dict(type='ReIDResize', scale='${img_scale}', interpolation='bicubic'),
+    dict(type='ReIDRandomFlip', prob=0.5),
+    dict(type='PadRandomCrop', padding='${crop_padding}'),
+    dict(type='PackReIDInputs'),
+]
 teacher_train_dataloader = dict(
-    batch_size=32,
-    num_workers='${num_workers}',
-    persistent_workers=True,
+    _base_.train_dataloader,
     drop_last=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type='${dataset_type}',
-        data_root='${data_root}',
-        subset='train',
-        pipeline=[
-            dict(type='LoadReIDImage', cache_mb='${image_cache_mb}',
-                 skip_bad_images='${skip_bad_images}'),
-            dict(type='ReIDResize', scale='${img_scale}',
-                 interpolation='bicubic'),
-            dict(type='ReIDRandomFlip', prob=0.5),
-            dict(type='PadRandomCrop', padding='${crop_padding}'),
-            dict(type='PackReIDInputs'),
-        ]))
+    sampler=dict(type='DefaultSampler', shuffle=True))
 teacher_optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.005, momentum=0.9, weight_decay=5e-4,
                    nesterov=True),
@@ -101,7 +83,9 @@ teacher_optim_wrapper = dict(
 # E_a: ResNet-50, last stride 1, 2048 x 4 x 1 max-pooled code, two 512-d
 # heads (dropout 0.5 / 0.75); E_s: gray input, 128 x 64 x 32 code; G: 4
 # AdaIN residual blocks, 2 up-samplings; D: 3-scale PatchGAN (App. A).
+# It replaces the baseline model of the bases (the teacher above).
 model = dict(
+    _delete_=True,
     type='DGNet',
     data_preprocessor=dict(type='ReIDDataPreprocessor'),
     appearance_encoder=dict(
@@ -152,10 +136,9 @@ model = dict(
 # The teacher's loader with 8 "a" + 8 "b" anchors, each with a
 # same-identity image (32 real images), and edge padding.
 train_dataloader = dict(
-    teacher_train_dataloader,
-    sampler=dict(type='PositivePairSampler'),
+    drop_last=True,
+    sampler=dict(_delete_=True, type='PositivePairSampler'),
     dataset=dict(
-        teacher_train_dataloader['dataset'],
         pipeline=[
             dict(type='LoadReIDImage', cache_mb='${image_cache_mb}',
                  skip_bad_images='${skip_bad_images}'),

@@ -18,12 +18,12 @@ Every tool and pipeline stage goes through these functions (mmpretrain's
 - :func:`export_onnx`, :func:`verify_onnx`: the feature extractor as ONNX.
 """
 from mmreidgen.stages.config import find_config, load_config
+from mmreidgen.utils.image_files import list_images
 
 from .data import build_dataloader
 from .feature_extraction import (
     ExportableExtractor,
     ReIDFeatureExtractor,
-    list_images,
     test_pipeline_of,
 )
 from .generation import (

@@ -1,7 +1,6 @@
 """Re-id features of images, paths, a folder or a dataloader."""
-import os
 import os.path as osp
-from typing import Dict, Iterable, List, Optional, Sequence, Union
+from typing import Dict, Iterable, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -9,26 +8,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.dataset import Compose, pseudo_collate
 
+from mmreidgen.utils.image_files import list_images
 from mmreidgen.utils.progress import ProgressBar
-
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
-
-
-def list_images(folder: str) -> List[str]:
-    """Image files under ``folder`` (recursively), sorted.
-
-    Raises:
-        FileNotFoundError: The folder is missing or holds no image.
-    """
-    if not osp.isdir(folder):
-        raise FileNotFoundError(f'{folder} is not a folder.')
-    paths = sorted(
-        osp.join(root, name) for root, _, names in os.walk(folder)
-        for name in names if name.lower().endswith(IMAGE_EXTENSIONS))
-    if not paths:
-        raise FileNotFoundError(
-            f'{folder} holds no image ({", ".join(IMAGE_EXTENSIONS)}).')
-    return paths
 
 
 def test_pipeline_of(cfg) -> list:

@@ -44,11 +44,9 @@ def init_model(config: Union[str, Config],
         config = load_config(config, cfg_options, stage=stage)
     elif stage is not None:
         raise ValueError('pass stage= with a config path, not a Config')
-    model_cfg = dict(config.model)
-    if model_cfg.get('type') == 'DGNet':
-        # The checkpoint holds the teacher; do not read its own file.
-        model_cfg['teacher_ckpt'] = None
-    model = MODELS.build(model_cfg)
+    # Building reads no file: weights a model loads in init_weights
+    # (pretrained backbones, DG-Net's teacher) come from the checkpoint.
+    model = MODELS.build(config.model)
     if checkpoint is not None:
         load_weights(model, checkpoint)
     model.cfg = config

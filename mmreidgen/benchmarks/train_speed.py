@@ -6,10 +6,12 @@ batch:
 1. ``model.train_step(batch, optim_wrapper)``: the data preprocessor, the
    ``BaseGAN`` alternation, ``OptimWrapperDict`` updates, loss parsing and
    logging variables, as mmengine's loop calls it;
-2. a hand-written PyTorch loop doing the same computation
-   (:data:`PLAIN_STEPS`, one per trained model): manual normalisation, the
-   same networks and loss terms, ``torch.optim`` optimizers stepped
-   directly.
+2. a plain PyTorch loop around the same computation (:data:`PLAIN_STEPS`,
+   one per trained model): manual normalisation and ``torch.optim``
+   optimizers stepped directly, around the loss methods that the model's
+   own ``train_step`` calls (``generate``, ``discriminator_losses``,
+   ``generator_losses``, ...), so that the loop computes what training
+   computes, whatever a model's losses become.
 
 The paths are interleaved ``repeats`` times (:func:`interleaved_times`);
 ``tools/analysis_tools/benchmark_train.py`` prints the ratio of the medians
@@ -32,6 +34,7 @@ from mmengine.optim import OptimWrapperDict, build_optim_wrapper
 from mmreidgen.apis import load_config
 from mmreidgen.engine.optimizers import with_default_constructor
 from mmreidgen.models.algorithms import set_requires_grad
+from mmreidgen.models.algorithms.dgnet import GENERATOR_KEYS
 from mmreidgen.registry import MODELS
 from mmreidgen.structures import ReIDDataSample
 from mmreidgen.utils.config_check import drop_pretrained, enable_amp
@@ -47,7 +50,8 @@ BENCHMARK_MODELS = {
     'dgnet': ('DG-Net', 'configs/dgnet/dgnet_r50_market.py', 'dgnet',
               'positives', 'dgnet'),
 }
-# The plain loop of each trained model, by the GPU check's config names.
+# The plain loop of each trained model, by the GPU check's config names:
+# the model's own loss methods, stepped with torch.optim.
 PLAIN_STEPS: Dict[str, Callable] = {}
 
 
@@ -233,57 +237,37 @@ def baseline_plain_step(model, batch, ctx):
     ctx.step(loss, ['model'])
 
 
-def _crgan_split(model, x, samples, device):
-    src, tgt = samples[0::2], samples[1::2]
-    return dict(
-        source_inputs=x[0::2],
-        source=model.to_gan_space(x[0::2]),
-        target=model.to_gan_space(x[1::2]),
-        source_samples=src,
-        source_mask=torch.stack([s.mask for s in src]),
-        target_mask=torch.stack([s.mask for s in tgt]),
-        pid=torch.stack([s.gt_label for s in src]).long(),
-        camid=torch.tensor([s.camid for s in tgt], device=device))
-
-
-def _render(model, split):
-    return model.generator(
-        source=split['source'], target=split['target'],
-        source_mask=split['source_mask'], target_mask=split['target_mask'])
-
-
 @plain_step('crgan_stage1')
 def crgan_pretrain_plain_step(model, batch, ctx):
     x, samples = plain_inputs(model, batch, ctx)
-    split = _crgan_split(model, x, samples, ctx.device)
+    split = model.split_pairs(x, samples, need_masks=False)
+    d_id = model.identity_discriminator
     with ctx.autocast():
-        loss = total_loss(model.identity_discriminator.loss(
-            split['source_inputs'], split['source_samples']))
+        loss = total_loss(d_id.loss(split['source_inputs'],
+                                    split['source_samples']))
     ctx.step(loss, ['identity_discriminator'])
     if model.loss_cam is not None:
         with ctx.autocast():
-            logits = model.camera_discriminator(split['target'])
-            loss = model.loss_cam(logits, split['camid'])
+            loss = total_loss(model.camera_losses(split))
         ctx.step(loss, ['camera_discriminator'])
 
 
 @plain_step('crgan_stage2')
 def crgan_gan_plain_step(model, batch, ctx):
     x, samples = plain_inputs(model, batch, ctx)
-    split = _crgan_split(model, x, samples, ctx.device)
-    d = model.discriminator
+    split = model.split_pairs(x, samples)
+    with torch.no_grad():
+        fake = model.render(split)['fake']
     with ctx.autocast():
-        with torch.no_grad():
-            fake = _render(model, split)['fake']
-        loss_d = model.loss_adv(d(split['target']), True, is_disc=True) + \
-            model.loss_adv(d(fake), False, is_disc=True)
+        loss_d = total_loss(model.discriminator_losses(split, fake))
     ctx.step(loss_d, ['discriminator'])
     set_requires_grad(model.discriminators, False)
     steps = model.num_generator_steps(MessageHub.get_current_instance()
                                       .get_info('iter', 0))
     for _ in range(steps):
+        split = model.split_pairs(x, samples)
         with ctx.autocast():
-            losses = model.generator_losses(split, _render(model, split))
+            losses = model.generator_losses(split, model.render(split))
         ctx.step(total_loss(losses), ['generator'])
     set_requires_grad(model.discriminators, True)
 
@@ -291,11 +275,10 @@ def crgan_gan_plain_step(model, batch, ctx):
 @plain_step('crgan_stage3')
 def crgan_finetune_plain_step(model, batch, ctx):
     x, samples = plain_inputs(model, batch, ctx)
-    split = _crgan_split(model, x, samples, ctx.device)
+    renderer = model.finetune_cfg['renderer']
+    split = model.split_pairs(x, samples, need_masks=renderer != 'source')
+    images = model.finetune_images(split)
     with ctx.autocast():
-        with torch.no_grad():
-            fake = _render(model, split)['fake']
-            images = model.to_reid_space(fake.clamp(-1, 1))
         loss = total_loss(model.identity_discriminator.loss(
             images, split['source_samples']))
     ctx.step(loss, ['identity_discriminator'])
@@ -305,36 +288,26 @@ def crgan_finetune_plain_step(model, batch, ctx):
 def dgnet_plain_step(model, batch, ctx):
     x, samples = plain_inputs(model, batch, ctx)
     with ctx.autocast():
-        outs = model._generate(x, samples)
-        real = outs['x'].detach().requires_grad_(True)
-        d_real = model.discriminator(real)
-        d_fake = model.discriminator(outs['x_cross'].detach())
-        loss_d = (sum(model.loss_disc(o, True) for o in d_real) +
-                  sum(model.loss_disc(o, False) for o in d_fake) +
-                  model.loss_r1(d_real, real)) * model.direction_factor
+        outs = model.generate(x, samples)
+        loss_d = total_loss(model.discriminator_losses(outs))
     ctx.step(loss_d, ['discriminator'])
     set_requires_grad(model.discriminators, False)
     with ctx.autocast():
         loss_g = total_loss(model.generator_losses(outs))
-    ctx.step(loss_g, ['appearance_encoder', 'structure_encoder', 'decoder'])
+    ctx.step(loss_g, list(GENERATOR_KEYS))
     set_requires_grad(model.discriminators, True)
 
 
 @plain_step('slsr_dcgan')
 def dcgan_plain_step(model, batch, ctx):
     x, _ = plain_inputs(model, batch, ctx)
-    n = x.size(0)
     with ctx.autocast():
-        with torch.no_grad():
-            fake = model.generator(n)
-        loss_d = model._bce(model.discriminator(x), True) + \
-            model._bce(model.discriminator(fake), False)
+        loss_d = total_loss(model.discriminator_losses(x))
     ctx.step(loss_d, ['discriminator'])
     set_requires_grad(model.discriminators, False)
     for _ in range(model.generator_steps):
         with ctx.autocast():
-            loss_g = model._bce(model.discriminator(model.generator(n)),
-                                True)
+            loss_g = total_loss(model.generator_losses(x.size(0)))
         ctx.step(loss_g, ['generator'])
     set_requires_grad(model.discriminators, True)
 

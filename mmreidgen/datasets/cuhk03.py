@@ -6,6 +6,7 @@ from typing import List, Tuple
 import numpy as np
 
 from mmreidgen.registry import DATASETS
+from mmreidgen.utils.image_files import is_image_file
 
 from .base_reid_dataset import BaseReIDDataset
 
@@ -156,7 +157,7 @@ class CUHK03(BaseReIDDataset):
     def _load_classic_protocol(self, img_dir: str) -> List[dict]:
         records = []
         for name in sorted(os.listdir(img_dir)):
-            if not name.lower().endswith(('.png', '.jpg', '.bmp')):
+            if not is_image_file(name):
                 continue
             records.append((name, *self._parse_name(name, img_dir)))
         identities = sorted({(campus, pid) for _, campus, pid, _ in records})

@@ -5,10 +5,9 @@ import re
 from typing import Dict, List
 
 from mmreidgen.registry import DATASETS
+from mmreidgen.utils.image_files import is_image_file
 
 from .base_reid_dataset import BaseReIDDataset
-
-IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 
 
 @DATASETS.register_module()
@@ -54,7 +53,7 @@ class Market1501(BaseReIDDataset):
         folder = self.require_dir(self.SUBSET_DIRS[self.subset])
         data_list = []
         for name in sorted(os.listdir(folder)):
-            if not name.lower().endswith(IMG_EXTENSIONS):
+            if not is_image_file(name):
                 continue
             match = self.NAME_PATTERN.match(name)
             if match is None:

@@ -23,6 +23,7 @@ is missing.
 import logging
 import os
 import os.path as osp
+from functools import partial
 from typing import (
     Any,
     Callable,
@@ -38,6 +39,8 @@ import cv2
 import numpy as np
 from mmengine.logging import print_log
 
+from mmreidgen.utils.image_files import list_images
+from mmreidgen.utils.masks import mask_iou
 from mmreidgen.utils.progress import ProgressBar
 
 MASK_DIR = 'masks'
@@ -45,7 +48,6 @@ DEFAULT_SUBSETS = ('bounding_box_train', 'query', 'bounding_box_test')
 # A mask with less person than this fraction of the image is near-empty:
 # the backend missed the person (GrabCut on a grayscale image finds none).
 NEAR_EMPTY_FRACTION = 0.02
-IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 
 # Where each torchvision backend's weights come from. The URLs are those
 # torchvision downloads for the named weight enum; fetch the file on a
@@ -323,8 +325,8 @@ def is_mask_folder(name: str, mask_dir: str = MASK_DIR) -> bool:
     return name == mask_dir or name.startswith(MASK_DIR)
 
 
-def list_images(data_root: str, subsets: Sequence[str],
-                mask_dir: str = MASK_DIR) -> List[str]:
+def list_subset_images(data_root: str, subsets: Sequence[str],
+                       mask_dir: str = MASK_DIR) -> List[str]:
     """Image paths below ``<data_root>/<subset>``, relative to data_root.
 
     Mask folders at the top of ``data_root`` (:func:`is_mask_folder`) are
@@ -351,12 +353,12 @@ def list_images(data_root: str, subsets: Sequence[str],
                 f'{folder} not found: --subsets names folders below '
                 f'{data_root} (e.g. {" ".join(DEFAULT_SUBSETS)}, or . for '
                 'the folder itself).')
-        for cur, dirs, files in os.walk(folder):
-            if osp.normpath(cur) == top:
-                dirs[:] = [d for d in dirs if not is_mask_folder(d, mask_dir)]
-            rels.extend(
-                osp.normpath(osp.relpath(osp.join(cur, f), data_root))
-                for f in files if f.lower().endswith(IMG_EXTENSIONS))
+        skip = None
+        if osp.normpath(folder) == top:
+            skip = partial(is_mask_folder, mask_dir=mask_dir)
+        rels.extend(
+            osp.normpath(osp.relpath(path, data_root))
+            for path in list_images(folder, skip, allow_empty=True))
     return sorted(rels)
 
 
@@ -416,7 +418,7 @@ def make_person_masks(data_root: str,
     """
     if subsets is None:
         subsets = default_subsets(data_root)
-    rels = list_images(data_root, subsets, mask_dir)
+    rels = list_subset_images(data_root, subsets, mask_dir)
     todo = [
         r for r in rels
         if overwrite or not osp.isfile(mask_path_for(data_root, r, mask_dir))
@@ -455,13 +457,6 @@ def make_person_masks(data_root: str,
     return MaskSummary(len(todo), skipped, near_empty)
 
 
-def mask_iou(pred: np.ndarray, gt: np.ndarray) -> float:
-    """IoU of two masks (values > 127 are person); 1.0 when both empty."""
-    p, g = pred > 127, gt > 127
-    union = np.logical_or(p, g).sum()
-    return float(np.logical_and(p, g).sum() / union) if union else 1.0
-
-
 def mean_mask_iou(data_root: str,
                   pred_dir: str,
                   gt_dir: str,
@@ -478,7 +473,7 @@ def mean_mask_iou(data_root: str,
         float: Mean IoU over every image of ``subsets``.
     """
     ious = []
-    for rel in list_images(data_root, subsets):
+    for rel in list_subset_images(data_root, subsets):
         masks = []
         for folder in (pred_dir, gt_dir):
             path = mask_path_for(data_root, rel, folder)
@@ -487,7 +482,7 @@ def mean_mask_iou(data_root: str,
                 raise FileNotFoundError(f'Mask {path} is missing or '
                                         'unreadable.')
             masks.append(mask)
-        ious.append(mask_iou(*masks))
+        ious.append(mask_iou(*masks, threshold=127))
     if not ious:
         raise ValueError(f'No images below {data_root} in {subsets}')
     return float(np.mean(ious))

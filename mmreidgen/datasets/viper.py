@@ -6,11 +6,11 @@ from typing import Dict, List
 import numpy as np
 
 from mmreidgen.registry import DATASETS
+from mmreidgen.utils.image_files import is_image_file
 
 from .base_reid_dataset import BaseReIDDataset
 
 NUM_SPLITS = 10
-IMG_EXTENSIONS = ('.bmp', '.jpg', '.jpeg', '.png')
 
 
 @DATASETS.register_module()
@@ -84,7 +84,7 @@ class VIPeR(BaseReIDDataset):
         folder = self.require_dir(cam_dir)
         images = {}
         for name in sorted(os.listdir(folder)):
-            if not name.lower().endswith(IMG_EXTENSIONS):
+            if not is_image_file(name):
                 continue
             try:
                 pid = int(name.split('_')[0])

@@ -8,6 +8,8 @@ from .config_check import (
     drop_pretrained,
     enable_amp,
 )
+from .image_files import IMG_EXTENSIONS, is_image_file, list_images
+from .masks import mask_iou
 from .progress import ProgressBar
 from .safe_load import register_safe_globals, safe_globals
 from .setup_env import register_all_modules
@@ -24,5 +26,6 @@ __all__ = [
     'drop_pretrained', 'enable_amp',
     'check_checkpoint_compatible', 'CheckpointMismatchError',
     'WorkDirLockedError', 'acquire_work_dir', 'release_work_dir',
-    'work_dir_lock'
+    'work_dir_lock', 'IMG_EXTENSIONS', 'is_image_file', 'list_images',
+    'mask_iou'
 ]

@@ -38,9 +38,6 @@ def test_builds_the_top_level_model_of_a_pipeline(path):
     assert type(model).__name__ == cfg.model.type
     assert not model.training
     assert all(p.device.type == 'cpu' for p in model.parameters())
-    if cfg.model.type == 'DGNet':
-        # The teacher comes with the checkpoint, not from its own file.
-        assert model.teacher_ckpt is None
 
 
 def test_builds_the_model_of_a_stage():
@@ -80,6 +77,26 @@ def test_loads_a_checkpoint_strictly(config, tmp_path):
     state = _perturbed_checkpoint(init_model(config), ddp, prefix='module.')
     loaded = init_model(config, ddp).state_dict()
     assert all(torch.equal(loaded[k], v) for k, v in state.items())
+
+
+def test_dgnet_teacher_comes_from_the_checkpoint_not_its_file(tmp_path):
+    # The config names a teacher file with other weights; init_model reads
+    # the checkpoint only, as for every model.
+    teacher = init_model(DGNET, stage='teacher')
+    own = {k: torch.full_like(v, 7.0) if v.is_floating_point() else v
+           for k, v in teacher.state_dict().items()}
+    teacher_file = str(tmp_path / 'teacher.pth')
+    torch.save(dict(state_dict=own), teacher_file)
+    ckpt = str(tmp_path / 'model.pth')
+    state = _perturbed_checkpoint(init_model(DGNET), ckpt)
+    model = init_model(DGNET, ckpt,
+                       cfg_options={'model.teacher_ckpt': teacher_file})
+    for key, value in model.teacher.state_dict().items():
+        assert torch.equal(value, state[f'teacher.{key}']), key
+    # Without a checkpoint no file is read either: a missing one is fine.
+    absent = str(tmp_path / 'absent.pth')
+    model = init_model(DGNET, cfg_options={'model.teacher_ckpt': absent})
+    assert type(model).__name__ == 'DGNet'
 
 
 def test_refuses_a_checkpoint_with_missing_or_extra_weights(tmp_path):

@@ -1,5 +1,5 @@
 """mmreidgen.apis.rendering: the helpers of CR-GAN rendered folders (the
-whole path runs in tests/test_models/test_crgan/test_crgan_pipeline.py)."""
+whole path runs in tests/test_stages/test_crgan_pipeline.py)."""
 import os.path as osp
 
 import cv2

@@ -1,6 +1,7 @@
 """mmreidgen.benchmarks.extract_speed and data_speed: their setups."""
 import argparse
 import os.path as osp
+import time
 
 import pytest
 import torch
@@ -27,17 +28,36 @@ def test_gallery_loader_needs_enough_images(synth_root):
 
 
 def test_throughputs_count_images():
+    """Images per second: the images of every timed batch over the time,
+    the warm-up batch left out."""
+    pause = 0.02
+
     class Model(torch.nn.Module):
+
+        def __init__(self):
+            super().__init__()
+            self.shapes, self.batches = [], []
+
         def extract_feat(self, x):
+            self.shapes.append(tuple(x.shape))
+            time.sleep(pause)
             return x.mean((2, 3))
 
         def test_step(self, batch):
+            self.batches.append(len(batch['inputs']))
+            time.sleep(pause)
             return batch
 
-    rate = extract_speed.forward_only(Model(), (4, 3, 8, 4), 3, 'cpu')
-    assert rate > 0
-    loader = [dict(inputs=[0] * 5)] * 4
-    assert extract_speed.loader_throughput(Model(), loader, 3, 'cpu') > 0
+    model = Model()
+    rate = extract_speed.forward_only(model, (16, 3, 8, 4), 3, 'cpu')
+    assert model.shapes == [(16, 3, 8, 4)] * 4  # warm-up + 3 timed
+    # 48 images in at least 3 pauses; a loaded machine may take longer.
+    assert 48 / (3 * pause) / 4 < rate <= 48 / (3 * pause)
+    # Batches of 70 (warm-up), 50, 30 and 20: 100 timed images.
+    loader = [dict(inputs=[0] * n) for n in (70, 50, 30, 20, 9)]
+    rate = extract_speed.loader_throughput(model, loader, 3, 'cpu')
+    assert model.batches == [70, 50, 30, 20]
+    assert 100 / (3 * pause) / 4 < rate <= 100 / (3 * pause)
 
 
 def test_data_speed_config(tmp_path):

@@ -1,5 +1,7 @@
 """mmreidgen.benchmarks.train_speed: the plain loops and their timing."""
+import copy
 import os.path as osp
+import random
 
 import pytest
 import torch
@@ -58,28 +60,59 @@ def test_every_trained_model_has_a_plain_loop():
         assert key in train_speed.PLAIN_STEPS
 
 
-def test_plain_baseline_step_is_the_train_step():
-    """One SGD step of the plain loop changes the weights as train_step."""
-    cfg = train_speed.without_pretrained(load_config(osp.join(
-        REPO, 'configs/baseline/baseline_r18w16_synthmarket.py')))
+# Each plain loop with a small config of its model: (config, stage,
+# fake-batch pairing).
+PLAIN_CONFIGS = {
+    'baseline': ('baseline/baseline_r18w16_synthmarket.py', None, 'plain'),
+    'crgan_stage1': ('crgan/crgan_r18w16_synthmarket2synthduke.py',
+                     'stage1_pretrain', 'domains'),
+    'crgan_stage2': ('crgan/crgan_r18w16_synthmarket2synthduke.py',
+                     'stage2_gan', 'domains'),
+    'crgan_stage3': ('crgan/crgan_r18w16_synthmarket2synthduke.py',
+                     'stage3_finetune', 'domains'),
+    'dgnet': ('dgnet/dgnet_r18w16_synthmarket.py', 'dgnet', 'positives'),
+    'dgnet_refcode': ('dgnet/dgnet-refcode_r18w16_synthmarket.py', 'dgnet',
+                      'positives'),
+    'slsr_dcgan': ('slsr/slsr_r18w16_synthmarket.py', 'stage3_gan', 'plain'),
+}
+
+
+def test_every_plain_loop_is_tested():
+    assert set(PLAIN_CONFIGS) == set(train_speed.PLAIN_STEPS)
+
+
+@pytest.mark.parametrize('name', sorted(PLAIN_CONFIGS))
+def test_plain_step_is_the_train_step(name, tmp_path):
+    """One step of the plain loop changes the weights as train_step does:
+    both run the model's own loss methods, from the same weights and
+    random state."""
+    config, stage, pairs = PLAIN_CONFIGS[name]
+    cfg = train_speed.without_pretrained(load_config(
+        osp.join(REPO, 'configs', config), stage=stage,
+        work_dir=str(tmp_path)))
     torch.manual_seed(0)
     ours = MODELS.build(cfg.model.to_dict()).train()
     plain = MODELS.build(cfg.model.to_dict()).train()
     plain.load_state_dict(ours.state_dict())
-    batch = train_speed.fake_batch(8, 64, 32, 4, 'plain')
+    before = copy.deepcopy(ours.state_dict())
+    h, w = cfg.get('img_scale', (64, 32))
+    batch = train_speed.fake_batch(8, h, w, 4, pairs)
     train_speed.start_iteration_info()
-    ours.train_step(batch, train_speed.build_optim_wrappers(ours, cfg))
+    wrappers = train_speed.build_optim_wrappers(ours, cfg)
     ctx = train_speed.PlainContext(train_speed.torch_optimizers(
         train_speed.build_optim_wrappers(plain, cfg)), 'cpu', 'float32',
         False)
-    train_speed.PLAIN_STEPS['baseline'](plain, batch, ctx)
-    before = MODELS.build(cfg.model.to_dict()).state_dict()
+    random.seed(0)
+    torch.manual_seed(1)
+    ours.train_step(batch, wrappers)
+    random.seed(0)
+    torch.manual_seed(1)
+    train_speed.PLAIN_STEPS[name](plain, batch, ctx)
     changed = 0
-    for (name, a), b in zip(ours.state_dict().items(),
-                            plain.state_dict().values()):
-        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5, msg=name)
-        changed += a.is_floating_point() and not torch.equal(
-            a, before[name])
+    for (key, a), b in zip(ours.state_dict().items(),
+                           plain.state_dict().values()):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5, msg=key)
+        changed += a.is_floating_point() and not torch.equal(a, before[key])
     assert changed > 0
 
 

@@ -16,7 +16,6 @@ from mmreidgen.datasets.person_masks import (
     PersonMaskError,
     build_mask_backend,
     make_person_masks,
-    mask_iou,
     mean_mask_iou,
 )
 
@@ -176,15 +175,6 @@ def test_missing_weights_names_the_file(tmp_path):
     torch.save({'fc.weight': torch.zeros(2, 2)}, wrong)
     with pytest.raises(ValueError, match='not a deeplabv3 state dict'):
         build_mask_backend('deeplabv3', str(wrong))
-
-
-def test_mask_iou():
-    a = np.zeros((4, 4), np.uint8)
-    b = a.copy()
-    assert mask_iou(a, b) == 1.0
-    a[:2] = 255
-    b[1:3] = 255
-    assert mask_iou(a, b) == pytest.approx(1 / 3)
 
 
 def test_torchvision_backends_smoke(tmp_path):

@@ -51,9 +51,23 @@ def test_non_finite_loss_stops_naming_loss_and_iteration(tmp_path, bad):
         feed(hook, runner, 6, loss=bad)
 
 
-def test_accuracy_is_not_checked(tmp_path):
+def test_only_losses_are_checked(tmp_path):
     runner = fake_runner(str(tmp_path), 'acc')
-    feed(LossGuardHook(), runner, 0, loss=1.0, acc=float('nan'))
+    hook = LossGuardHook()
+    # A NaN accuracy beside finite losses is no reason to stop ...
+    feed(hook, runner, 0, loss=1.0, acc=float('nan'), acc_id=float('inf'))
+    # ... while a NaN loss logged with it is, and the message names the
+    # loss, not the accuracy.
+    with pytest.raises(LossDivergedError) as info:
+        feed(hook, runner, 1, loss=float('nan'), acc=float('nan'))
+    assert "'loss'" in str(info.value)
+    assert "'acc'" not in str(info.value)
+    # keys selects what is checked: with keys='loss_g', a NaN loss_d passes.
+    hook = LossGuardHook(keys='loss_g')
+    runner = fake_runner(str(tmp_path), 'acc_keys')
+    feed(hook, runner, 0, loss_g=1.0, loss_d=float('nan'))
+    with pytest.raises(LossDivergedError, match="'loss_g'"):
+        feed(hook, runner, 1, loss_g=float('nan'), loss_d=1.0)
 
 
 def test_max_value(tmp_path):

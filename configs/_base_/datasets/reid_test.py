@@ -2,8 +2,8 @@
 # img_scale, a query + gallery ConcatDataset of `dataset_type` under
 # `data_root`, scored by ReIDMetric. Inherited by the dataset bases
 # (market1501.py, ...) and by the method configs that write their own
-# training data (CR-GAN, DG-Net, the pretraining); a config whose test data
-# is named otherwise replaces test_dataloader.dataset.datasets.
+# training data (CR-GAN, the pretraining); a config whose test data is
+# named otherwise replaces test_dataloader.dataset.datasets.
 img_scale = (256, 128)  # (height, width)
 num_workers = 4
 # MiB of decoded images each loading process keeps in memory

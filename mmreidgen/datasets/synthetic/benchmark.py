@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 
 from mmreidgen.utils.environment import environment_record
+from mmreidgen.utils.masks import mask_iou
 
 from .camera import (
     camera_summary,
@@ -40,7 +41,6 @@ from .camera import (
     sample_tracklet,
 )
 from .common import VIEWS
-from .parser_mask import mask_iou
 from .person import sample_identity
 from .styles import DOMAINS, REALISM_V2, DomainStyle
 from .writer import SUBSET_DIRS, MarketWriter, write_stats

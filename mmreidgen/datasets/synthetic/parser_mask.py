@@ -84,12 +84,3 @@ def parser_like_mask(rng: np.random.Generator, exact: np.ndarray,
     if not exact.any():
         out[:] = False  # nobody to parse: a parser finds no one
     return np.where(out, 255, 0).astype(np.uint8)
-
-
-def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
-    """Intersection over union of two masks (1.0 when both are empty)."""
-    a, b = a > 0, b > 0
-    union = np.logical_or(a, b).sum()
-    if union == 0:
-        return 1.0
-    return float(np.logical_and(a, b).sum() / union)

@@ -11,7 +11,8 @@
   every pixel of a reflection-padded image, whereas Wang et al.'s
   reference code (and :func:`.diversity.ssim`, the default here) averages
   over the positions where the window fits; on 128x64 re-id crops the two
-  differ (measured in ``tests/test_evaluation/test_image_metrics.py``), so
+  differ (measured in
+  ``tests/test_evaluation/test_functional/test_image_metrics.py``), so
   :func:`.diversity.ssim` stays the default and this one is for
   comparison with torchmetrics-based numbers.
 - LPIPS v0.1 with AlexNet (Zhang et al., CVPR 2018): torchmetrics' LPIPS

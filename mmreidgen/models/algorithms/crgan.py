@@ -332,17 +332,30 @@ class CRGAN(BaseGAN):
         if self.loss_cam is not None:
             with optim_wrapper['camera_discriminator'].optim_context(
                     self.camera_discriminator):
-                logits = self.camera_discriminator(batch['target'])
-                cam_losses = dict(
-                    loss_cls=self.loss_cam(logits, batch['camid']))
-                cam_losses['acc'] = (logits.argmax(1) == batch['camid']
-                                     ).float().mean().detach()
+                cam_losses = self.camera_losses(batch)
             log_vars.update({
                 f'cam_{k}': v for k, v in self.update(
                     cam_losses, optim_wrapper,
                     'camera_discriminator').items()
             })
         return log_vars
+
+    def camera_losses(self, batch: Dict) -> Dict[str, torch.Tensor]:
+        """Stage I, ``D_cam``: classify the target images' cameras."""
+        logits = self.camera_discriminator(batch['target'])
+        return dict(
+            loss_cls=self.loss_cam(logits, batch['camid']),
+            acc=(logits.argmax(1) == batch['camid']).float().mean().detach())
+
+    def discriminator_losses(self, batch: Dict, fake: torch.Tensor
+                             ) -> Dict[str, torch.Tensor]:
+        """Stage II, ``D_d`` side of Eq. (4): targets real, the
+        renderings ``fake`` of the batch fake."""
+        return dict(
+            loss_d_real=self.loss_adv(
+                self.discriminator(batch['target']), True, is_disc=True),
+            loss_d_fake=self.loss_adv(
+                self.discriminator(fake), False, is_disc=True))
 
     def train_discriminator(self, inputs: torch.Tensor,
                             data_samples: List[ReIDDataSample],
@@ -353,11 +366,7 @@ class CRGAN(BaseGAN):
             fake = self.render(batch)['fake']
         with optim_wrapper['discriminator'].optim_context(
                 self.discriminator):
-            losses = dict(
-                loss_d_real=self.loss_adv(
-                    self.discriminator(batch['target']), True, is_disc=True),
-                loss_d_fake=self.loss_adv(
-                    self.discriminator(fake), False, is_disc=True))
+            losses = self.discriminator_losses(batch, fake)
         return self.update(losses, optim_wrapper, 'discriminator')
 
     def generator_losses(self, batch: Dict, out: Dict
@@ -397,19 +406,25 @@ class CRGAN(BaseGAN):
         renderer = self.finetune_cfg['renderer']
         batch = self.split_pairs(
             inputs, data_samples, need_masks=renderer != 'source')
-        with torch.no_grad():
-            fake = self.render(batch, renderer)['fake']
-            prob = self.finetune_cfg['render_prob']
-            if prob < 1:
-                keep = torch.rand(fake.size(0), 1, 1, 1,
-                                  device=fake.device) >= prob
-                fake = torch.where(keep, batch['source'], fake)
-            images = self.to_reid_space(fake.clamp(-1, 1))
+        images = self.finetune_images(batch)
         with optim_wrapper['identity_discriminator'].optim_context(
                 self.identity_discriminator):
             losses = self.identity_discriminator.loss(
                 images, batch['source_samples'])
         return self.update(losses, optim_wrapper, 'identity_discriminator')
+
+    @torch.no_grad()
+    def finetune_images(self, batch: Dict) -> torch.Tensor:
+        """Stage III's training images: renderings of the source images
+        (each kept as it is with probability ``1 - render_prob``), in the
+        re-id normalisation."""
+        fake = self.render(batch, self.finetune_cfg['renderer'])['fake']
+        prob = self.finetune_cfg['render_prob']
+        if prob < 1:
+            keep = torch.rand(fake.size(0), 1, 1, 1,
+                              device=fake.device) >= prob
+            fake = torch.where(keep, batch['source'], fake)
+        return self.to_reid_space(fake.clamp(-1, 1))
 
     # -- inference ---------------------------------------------------------
     def extract_feat(self, inputs: torch.Tensor) -> torch.Tensor:

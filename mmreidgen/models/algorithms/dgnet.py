@@ -1,5 +1,4 @@
 """DG-Net: joint discriminative and generative learning for re-id."""
-import copy
 import logging
 import math
 import os.path as osp
@@ -22,24 +21,6 @@ from .base_gan import BaseGAN, unwrap
 
 #: Optimizer-wrapper keys (sub-module names) updated by the generator step.
 GENERATOR_KEYS = ('appearance_encoder', 'structure_encoder', 'decoder')
-
-#: The losses of Eq. (10) with the paper's weights (Sec. 3.3): l_img = 5,
-#: l_id = 0.5, l_prim = 2 and l_fine = 0.2 l_prim after the warm-up, and
-#: the reference's R1 weight (0.01 per scale).
-DEFAULT_LOSSES = dict(
-    loss_img_recon=dict(type='DGNetReconLoss', loss_weight=5.0),
-    loss_img_recon_pos=dict(type='DGNetReconLoss', loss_weight=5.0),
-    loss_code_app=dict(type='DGNetReconLoss', loss_weight=1.0),
-    loss_code_struct=dict(type='DGNetReconLoss', loss_weight=1.0),
-    loss_id=dict(type='CrossEntropyLoss'),
-    loss_id_gen=dict(type='CrossEntropyLoss', loss_weight=0.5),
-    loss_adv=dict(type='LSGANLoss', loss_weight=1.0),
-    loss_disc=dict(type='LSGANLoss', loss_weight=1.0),
-    loss_r1=dict(type='DGNetR1Penalty', loss_weight=0.01),
-    loss_prim=dict(type='SoftLabelLoss', mode='kl', loss_weight=2.0),
-    loss_fine=dict(type='CrossEntropyLoss', loss_weight=0.4),
-)
-
 
 def random_erase(images: torch.Tensor,
                  prob: float = 0.5,
@@ -166,26 +147,25 @@ class DGNet(BaseGAN):
         teacher_ckpt (str, optional): Checkpoint of the trained teacher,
             loaded by :meth:`init_weights`. Defaults to None (random
             teacher, with a warning).
-        loss_img_recon (dict, optional): Eq. (1); ``loss_weight`` is
-            ``l_img``. Every ``loss_*`` left None takes its entry of
-            :data:`DEFAULT_LOSSES` (the paper's weights).
-        loss_img_recon_pos (dict, optional): Eq. (2).
-        loss_code_app (dict, optional): Eq. (4).
-        loss_code_struct (dict, optional): Eq. (5).
-        loss_id (dict, optional): Eq. (3), on anchors and positives (prim
-            head).
-        loss_id_gen (dict, optional): Eq. (6); ``loss_weight`` is ``l_id``.
-        loss_adv (dict, optional): Eq. (7), generator side: a least-squares
-            loss (``LSGANLoss``) summed over the discriminator's scales;
-            the reference weighs it by 2.
-        loss_disc (dict, optional): Eq. (7), discriminator side: ``sum_s
+        loss_img_recon (dict): Eq. (1); ``loss_weight`` is ``l_img``. The
+            weights of every ``loss_*`` are the config's:
+            ``configs/dgnet/dgnet_r50_market.py`` sets the paper's.
+        loss_img_recon_pos (dict): Eq. (2).
+        loss_code_app (dict): Eq. (4).
+        loss_code_struct (dict): Eq. (5).
+        loss_id (dict): Eq. (3), on anchors and positives (prim head).
+        loss_id_gen (dict): Eq. (6); ``loss_weight`` is ``l_id``.
+        loss_adv (dict): Eq. (7), generator side: a least-squares loss
+            (``LSGANLoss``) summed over the discriminator's scales; the
+            reference weighs it by 2.
+        loss_disc (dict): Eq. (7), discriminator side: ``sum_s
             mean(D_s(fake)^2) + mean((D_s(real) - 1)^2)``, un-halved as in
             the reference (``LSGANLoss`` called as a plain term).
-        loss_r1 (dict, optional): R1 penalty on real images (weight 0
-            switches it off in effect).
-        loss_prim (dict, optional): Eq. (8), KL divergence to the
-            teacher's soft labels; ``loss_weight`` is ``l_prim``.
-        loss_fine (dict, optional): Eq. (9); ``loss_weight`` is ``l_fine``.
+        loss_r1 (dict): R1 penalty on real images (weight 0 switches it
+            off in effect).
+        loss_prim (dict): Eq. (8), KL divergence to the teacher's soft
+            labels; ``loss_weight`` is ``l_prim``.
+        loss_fine (dict): Eq. (9); ``loss_weight`` is ``l_fine``.
         loss_cycle (dict, optional): The reference's cycle loss
             ``|x_i - G(E_a(x_j^i), E_s(x_i^j))|``. Defaults to None (off,
             not in the paper).
@@ -218,17 +198,18 @@ class DGNet(BaseGAN):
                  discriminator: dict,
                  teacher: dict,
                  teacher_ckpt: Optional[str] = None,
-                 loss_img_recon: Optional[dict] = None,
-                 loss_img_recon_pos: Optional[dict] = None,
-                 loss_code_app: Optional[dict] = None,
-                 loss_code_struct: Optional[dict] = None,
-                 loss_id: Optional[dict] = None,
-                 loss_id_gen: Optional[dict] = None,
-                 loss_adv: Optional[dict] = None,
-                 loss_disc: Optional[dict] = None,
-                 loss_r1: Optional[dict] = None,
-                 loss_prim: Optional[dict] = None,
-                 loss_fine: Optional[dict] = None,
+                 *,
+                 loss_img_recon: dict,
+                 loss_img_recon_pos: dict,
+                 loss_code_app: dict,
+                 loss_code_struct: dict,
+                 loss_id: dict,
+                 loss_id_gen: dict,
+                 loss_adv: dict,
+                 loss_disc: dict,
+                 loss_r1: dict,
+                 loss_prim: dict,
+                 loss_fine: dict,
                  loss_cycle: Optional[dict] = None,
                  detach_appearance_code: bool = False,
                  reencode: str = 'live',
@@ -262,7 +243,7 @@ class DGNet(BaseGAN):
         self.teacher_ckpt = teacher_ckpt
         self._check_shapes()
 
-        given = dict(
+        losses = dict(
             loss_img_recon=loss_img_recon,
             loss_img_recon_pos=loss_img_recon_pos,
             loss_code_app=loss_code_app,
@@ -274,8 +255,7 @@ class DGNet(BaseGAN):
             loss_r1=loss_r1,
             loss_prim=loss_prim,
             loss_fine=loss_fine)
-        for name, cfg in given.items():
-            cfg = copy.deepcopy(DEFAULT_LOSSES[name] if cfg is None else cfg)
+        for name, cfg in losses.items():
             self.add_module(name, MODELS.build(cfg))
         self.loss_cycle = MODELS.build(loss_cycle) if loss_cycle else None
 
@@ -414,8 +394,8 @@ class DGNet(BaseGAN):
         partner = torch.arange(num, device=x.device).roll(num // 2)
         return x, xp, y, partner
 
-    def _generate(self, inputs: torch.Tensor,
-                  data_samples: List[ReIDDataSample]) -> dict:
+    def generate(self, inputs: torch.Tensor,
+                 data_samples: List[ReIDDataSample]) -> dict:
         """The forward pass shared by the D and G updates."""
         x, xp, y, partner = self._split_batch(inputs, data_samples)
         enc = self.appearance_encoder
@@ -473,27 +453,30 @@ class DGNet(BaseGAN):
         """D update, Eq. (7) with the R1 penalty; caches the generation."""
         self._cache = None
         with optim_wrapper['decoder'].optim_context(self.decoder):
-            outs = self._generate(inputs, data_samples)
+            outs = self.generate(inputs, data_samples)
         self._cache = outs
         with optim_wrapper['discriminator'].optim_context(
                 self.discriminator):
-            real = outs['x'].detach().requires_grad_(True)
-            d_real = self.discriminator(real)
-            d_fake = self.discriminator(outs['x_cross'].detach())
-            losses = dict(
-                loss_d_real=self._multiscale(self.loss_disc, d_real, True),
-                loss_d_fake=self._multiscale(self.loss_disc, d_fake, False),
-                loss_d_r1=self.loss_r1(d_real, real))
-            losses = {
-                k: v * self.direction_factor
-                for k, v in losses.items()
-            }
+            losses = self.discriminator_losses(outs)
         log_vars = self.update(losses, optim_wrapper, 'discriminator')
         log_vars['loss_d_total'] = log_vars.pop('loss')
         return log_vars
 
+    def discriminator_losses(self, outs: dict) -> Dict[str, torch.Tensor]:
+        """Eq. (7), discriminator side, with the R1 penalty, for the
+        output of :meth:`generate`."""
+        real = outs['x'].detach().requires_grad_(True)
+        d_real = self.discriminator(real)
+        d_fake = self.discriminator(outs['x_cross'].detach())
+        losses = dict(
+            loss_d_real=self._multiscale(self.loss_disc, d_real, True),
+            loss_d_fake=self._multiscale(self.loss_disc, d_fake, False),
+            loss_d_r1=self.loss_r1(d_real, real))
+        return {k: v * self.direction_factor for k, v in losses.items()}
+
     def generator_losses(self, outs: dict) -> Dict[str, torch.Tensor]:
-        """Every generator-side and re-id loss of Eq. (10)."""
+        """Every generator-side and re-id loss of Eq. (10), for the
+        output of :meth:`generate`."""
         x, y, partner = outs['x'], outs['y'], outs['partner']
         x_cross = outs['x_cross']
         losses = dict(
@@ -541,7 +524,7 @@ class DGNet(BaseGAN):
         outs, self._cache = self._cache, None
         with optim_wrapper['decoder'].optim_context(self.decoder):
             if outs is None:
-                outs = self._generate(inputs, data_samples)
+                outs = self.generate(inputs, data_samples)
             losses = self.generator_losses(outs)
         loss, log_vars = self.parse_losses(losses)
         log_vars['loss_g_total'] = log_vars.pop('loss')

@@ -73,11 +73,7 @@ class SLSRDCGAN(BaseGAN):
         """Maximise Eq. (3) over D: ``log D(x) + log(1 - D(G(z)))``."""
         with optim_wrapper['discriminator'].optim_context(
                 self.discriminator):
-            with torch.no_grad():
-                fake = self.generator(inputs.size(0))
-            losses = dict(
-                loss_d_real=self._bce(self.discriminator(inputs), True),
-                loss_d_fake=self._bce(self.discriminator(fake), False))
+            losses = self.discriminator_losses(inputs)
         return self.update(losses, optim_wrapper, 'discriminator')
 
     def train_generator(self, inputs: torch.Tensor,
@@ -85,9 +81,24 @@ class SLSRDCGAN(BaseGAN):
                         optim_wrapper: OptimWrapperDict) -> Dict:
         """Minimise ``-log D(G(z))`` over G (non-saturating Eq. (3))."""
         with optim_wrapper['generator'].optim_context(self.generator):
-            fake = self.generator(inputs.size(0))
-            losses = dict(loss_g=self._bce(self.discriminator(fake), True))
+            losses = self.generator_losses(inputs.size(0))
         return self.update(losses, optim_wrapper, 'generator')
+
+    def discriminator_losses(self, inputs: torch.Tensor
+                             ) -> Dict[str, torch.Tensor]:
+        """The D side of Eq. (3) on real ``inputs`` and as many images
+        drawn from G (without gradient to G)."""
+        with torch.no_grad():
+            fake = self.generator(inputs.size(0))
+        return dict(
+            loss_d_real=self._bce(self.discriminator(inputs), True),
+            loss_d_fake=self._bce(self.discriminator(fake), False))
+
+    def generator_losses(self, num: int) -> Dict[str, torch.Tensor]:
+        """The non-saturating G side of Eq. (3) on ``num`` drawn
+        images."""
+        fake = self.generator(num)
+        return dict(loss_g=self._bce(self.discriminator(fake), True))
 
     @torch.no_grad()
     def sample(self,

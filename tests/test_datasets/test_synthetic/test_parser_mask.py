@@ -6,7 +6,6 @@ import pytest
 
 from mmreidgen.datasets.synthetic import DOMAINS
 from mmreidgen.datasets.synthetic.parser_mask import (
-    mask_iou,
     parser_like_mask,
     signed_distance,
 )
@@ -16,6 +15,7 @@ from mmreidgen.datasets.synthetic.person import (
     sample_identity,
 )
 from mmreidgen.datasets.synthetic.styles import REALISM_V2
+from mmreidgen.utils.masks import mask_iou
 
 EXACT_ONLY = dataclasses.replace(
     REALISM_V2['synthmarket'], drop_carried=0.0, drop_hat=0.0,
@@ -92,15 +92,6 @@ def test_empty_exact_mask_gives_an_empty_parser_mask():
     out = parser_like_mask(np.random.default_rng(0), empty, parts, 0.5,
                            False, REALISM_V2['synthduke'])
     assert not out.any()
-
-
-def test_mask_iou():
-    a = np.zeros((4, 4), np.uint8)
-    b = a.copy()
-    assert mask_iou(a, b) == 1.0
-    a[:2] = 255
-    b[1:3] = 255
-    assert mask_iou(a, b) == pytest.approx(1 / 3)
 
 
 def test_parts_at_drawing_resolution_are_shrunk_to_the_mask():

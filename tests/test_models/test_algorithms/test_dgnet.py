@@ -1,12 +1,14 @@
 """DG-Net: one alternating D / (E_a, E_s, G) step, gradient routing of the
 paper and reference modes, the teacher and the test features."""
 import copy
+import functools
 
 import pytest
 import torch
 from conftest import REPO
 from mmengine.logging import MessageHub
 
+from mmreidgen.apis import load_config
 from mmreidgen.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 from mmreidgen.structures import ReIDDataSample
 
@@ -21,6 +23,19 @@ def resnet18(width=8):
     return dict(type='mmpretrain.ResNet', depth=18, stem_channels=width,
                 base_channels=width, strides=(1, 2, 2, 1),
                 out_indices=(3, ))
+
+
+@functools.lru_cache(maxsize=None)
+def _paper_losses() -> dict:
+    cfg = load_config(f'{REPO}/configs/dgnet/dgnet_r50_market.py')
+    return {k: v for k, v in cfg.model.to_dict().items()
+            if k.startswith('loss_')}
+
+
+def paper_losses() -> dict:
+    """The loss configs of Eq. (10) as the paper's DG-Net config sets
+    them."""
+    return copy.deepcopy(_paper_losses())
 
 
 def tiny_cfg(**kwargs):
@@ -40,7 +55,8 @@ def tiny_cfg(**kwargs):
             type='ReIDBaseline', backbone=resnet18(),
             head=dict(type='ReIDHead', in_channels=64,
                       num_classes=NUM_CLASSES)),
-        erasing_prob=0.0)
+        erasing_prob=0.0,
+        **paper_losses())
     cfg.update(kwargs)
     return cfg
 
@@ -96,7 +112,7 @@ def loss_grads(model, name, scales=None):
     model.loss_scales.update(scales or dict(prim=1.0, fine=1.0))
     model.zero_grad()
     inputs, samples = preprocess(model, pair_batch())
-    losses = model.generator_losses(model._generate(inputs, samples))
+    losses = model.generator_losses(model.generate(inputs, samples))
     loss = losses[name]
     if loss.requires_grad:
         loss.backward()
@@ -132,6 +148,12 @@ def test_train_step_updates_d_then_encoders_and_decoder_not_teacher():
 
 
 def test_weights_follow_the_paper():
+    # The paper's config is the one source of the weights: a DGNet built
+    # without them stops.
+    cfg = tiny_cfg()
+    del cfg['loss_fine']
+    with pytest.raises(TypeError, match='loss_fine'):
+        MODELS.build(cfg)
     model = tiny_dgnet()
     assert model.loss_img_recon.loss_weight == 5.0
     assert model.loss_img_recon_pos.loss_weight == 5.0
@@ -154,7 +176,7 @@ def test_reference_mode_reproduces_its_gradient_routing():
     model = tiny_dgnet(detach_appearance_code=True, reencode='frozen',
                        structure_live_prob=0.0)
     # Eq. (4) carries no gradient at all in the reference code.
-    assert not model.generator_losses(model._generate(
+    assert not model.generator_losses(model.generate(
         *preprocess(model, pair_batch())))['loss_code_app'].requires_grad
     # Generation losses never reach E_a through its (detached) code ...
     routes = loss_grads(model, 'loss_img_recon')
@@ -199,7 +221,7 @@ def test_fine_head_label_is_the_structure_identity():
     model = tiny_dgnet()
     model.loss_scales.update(prim=0.0, fine=1.0)
     inputs, samples = preprocess(model, pair_batch(pids=[0, 1, 2, 3]))
-    outs = model._generate(inputs, samples)
+    outs = model.generate(inputs, samples)
     seen = {}
     model.loss_fine.forward = lambda logits, labels: seen.setdefault(
         'labels', labels).float().sum() * 0
@@ -213,10 +235,10 @@ def test_ramp_scales_switch_losses_on_and_fine_on_real():
     model = tiny_dgnet(fine_on_real=True)
     model.loss_scales.update(prim=0.0, fine=0.0)
     inputs, samples = preprocess(model, pair_batch())
-    losses = model.generator_losses(model._generate(inputs, samples))
+    losses = model.generator_losses(model.generate(inputs, samples))
     assert not {'loss_prim', 'loss_fine', 'loss_fine_real'} & set(losses)
     model.loss_scales.update(prim=0.5, fine=0.5)
-    losses = model.generator_losses(model._generate(inputs, samples))
+    losses = model.generator_losses(model.generate(inputs, samples))
     assert {'loss_prim', 'loss_fine', 'loss_fine_real'} <= set(losses)
 
 
@@ -224,7 +246,7 @@ def test_direction_sum_doubles_the_batch_mean():
     model = tiny_dgnet(direction_sum=False)
     model.loss_scales.update(prim=0.0, fine=0.0)
     inputs, samples = preprocess(model, pair_batch())
-    outs = model._generate(inputs, samples)
+    outs = model.generate(inputs, samples)
     single = model.generator_losses(outs)['loss_img_recon']
     model.direction_factor = 2.0
     assert torch.allclose(model.generator_losses(outs)['loss_img_recon'],
@@ -235,7 +257,7 @@ def test_cycle_loss_option():
     model = tiny_dgnet(loss_cycle=dict(type='DGNetReconLoss',
                                        loss_weight=2.0))
     inputs, samples = preprocess(model, pair_batch())
-    losses = model.generator_losses(model._generate(inputs, samples))
+    losses = model.generator_losses(model.generate(inputs, samples))
     assert 'loss_cycle' in losses
 
 
@@ -335,7 +357,6 @@ def test_full_size_iteration_on_cpu():
     with every loss switched on. Random erasing is off to save its two
     extra E_a passes (it changes no shape)."""
     MessageHub.get_instance('dgnet_test').update_info('iter', 0)
-    from mmreidgen.apis import load_config
     stage = load_config(f'{REPO}/configs/dgnet/dgnet_r50_market.py',
                         stage='dgnet', work_dir='/tmp/unused')
     model = MODELS.build(

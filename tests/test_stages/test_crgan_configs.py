@@ -11,6 +11,7 @@ import time
 
 import pytest
 import torch
+from conftest import REPO
 from mmengine.logging import MessageHub
 
 from mmreidgen.apis import load_config
@@ -18,8 +19,6 @@ from mmreidgen.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 from mmreidgen.stages.config import stage_names
 from mmreidgen.structures import ReIDDataSample
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
 CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'crgan', '*.py')))
 STAGE_NAMES = ['stage1_pretrain', 'stage2_gan', 'stage3_finetune']
 WORK_DIR = '/tmp/crgan_work_dir'

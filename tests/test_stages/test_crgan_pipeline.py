@@ -8,13 +8,12 @@ import os.path as osp
 import cv2
 import pytest
 import torch
+from conftest import REPO
 from mmengine.config import Config
 
 from mmreidgen.apis import load_config
 from mmreidgen.stages import PipelineRunner
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
 CONFIG = osp.join(REPO, 'configs', 'crgan',
                   'crgan_r18w16_synthmarket2synthduke.py')
 TRAIN_STAGES = ('stage1_pretrain', 'stage2_gan', 'stage3_finetune')
