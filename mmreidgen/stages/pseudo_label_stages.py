@@ -206,7 +206,7 @@ class ClusterContrastStage(BaseStage):
             raise PseudoLabelError(
                 f'Stage {self.name} cannot read the unlabelled target '
                 f'training set {self.target_data.get("data_root")!r}: '
-                f'{str(err).strip()} Point the stage\'s target_data.data_root '
+                f'{str(err).strip()}\nPoint the stage\'s target_data.data_root '
                 '(the config variable target_data) at a folder of target '
                 'training images.') from None
         return dataset
