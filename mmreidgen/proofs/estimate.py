@@ -251,8 +251,9 @@ def estimate(harness: ProofHarness, probe_iters: int = 24) -> dict:
                 shared.setdefault(f'{stage} of {taken[stage][0]} seed '
                                   f'{seed}', []).append(name)
                 continue
-            if stage != 'train' and _stage_done(osp.join(run_dir, stage),
-                                                unit_keys[stage]):
+            if stage != 'train' and any(
+                    _stage_done(osp.join(d, stage), unit_keys[stage])
+                    for d in [run_dir] + harness.shared_run_dirs(seed)):
                 continue
             seconds += _unit_cost(model[stage], units[stage], probe_iters)
             own.append(stage)
