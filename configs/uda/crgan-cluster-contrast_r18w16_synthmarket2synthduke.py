@@ -25,6 +25,7 @@ stages = dict(
         memory='${uda_memory}',
         batch_size='${uda_batch_size}',
         num_instances='${uda_num_instances}',
+        num_workers='${num_workers}',
         cfg=dict(
             # CR-GAN trains D_id in this mode (stage III's).
             model=dict(train_stage='finetune'),

@@ -21,6 +21,7 @@ import copy
 import json
 import os
 import os.path as osp
+import random
 import time
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -29,6 +30,7 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.logging import print_log
+from torch.utils.data import DataLoader, Dataset
 
 from mmreidgen.evaluation.functional import k_reciprocal_jaccard
 from mmreidgen.evaluation.functional.pseudo_labels import (
@@ -52,6 +54,35 @@ def _seed(cfg: Config, seed: Optional[int]) -> int:
     if seed is not None:
         return int(seed)
     return int((cfg.get('randomness') or {}).get('seed') or 0)
+
+
+class SeededDraws(Dataset):
+    """A dataset read as ``(draw, index)`` keys, each draw with its own seed.
+
+    Before loading, numpy's and Python's global generators (which the
+    augmentations draw from) are seeded from ``(seed, draw)``, so an image's
+    augmentation does not depend on the loader's workers or on the draws
+    before it.
+
+    Args:
+        dataset: The dataset.
+        seed (int): The seed of this pass (e.g. of one epoch).
+    """
+
+    def __init__(self, dataset, seed: int) -> None:
+        self.dataset = dataset
+        self.seed = int(seed)
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, key):
+        draw, index = key
+        state = np.random.SeedSequence([self.seed, int(draw)])
+        value = int(state.generate_state(1)[0])
+        np.random.seed(value)
+        random.seed(value)
+        return self.dataset[index]
 
 
 def save_atomic(obj: Any, path: str) -> None:
@@ -148,6 +179,9 @@ class ClusterContrastStage(BaseStage):
         num_instances (int): K, images per cluster in a batch. Defaults
             to 16.
         feature_batch_size (int): Defaults to 128.
+        num_workers (int): Loader processes of the training images; the
+            results do not depend on the number (:class:`SeededDraws`).
+            Defaults to 0 (the main process).
         max_keep_ckpts (int): ``epoch_<e>.pth`` files kept. Defaults to 2.
         log_interval (int): Iterations between log lines. Defaults to 50.
         seed (int, optional): Defaults to the config's
@@ -161,7 +195,8 @@ class ClusterContrastStage(BaseStage):
                  cluster: Optional[dict] = None,
                  memory: Optional[dict] = None,
                  batch_size: int = 256, num_instances: int = 16,
-                 feature_batch_size: int = 128, max_keep_ckpts: int = 2,
+                 feature_batch_size: int = 128, num_workers: int = 0,
+                 max_keep_ckpts: int = 2,
                  log_interval: int = 50,
                  seed: Optional[int] = None) -> None:
         super().__init__(cfg, work_dir, name)
@@ -172,8 +207,9 @@ class ClusterContrastStage(BaseStage):
         self.cluster = dict(DEFAULT_CLUSTER, **(cluster or {}))
         unknown = set(self.cluster) - set(DEFAULT_CLUSTER)
         if unknown:
-            raise ValueError(f'Stage {name}: unknown cluster keys '
-                             f'{sorted(unknown)}; use {list(DEFAULT_CLUSTER)}.')
+            raise ValueError(
+                f'Stage {name}: unknown cluster keys {sorted(unknown)}; '
+                f'use {list(DEFAULT_CLUSTER)}.')
         self.memory_cfg = dict(memory or dict(type='ClusterMemoryLoss'))
         if num_instances < 1 or batch_size < num_instances:
             raise ValueError(
@@ -182,6 +218,7 @@ class ClusterContrastStage(BaseStage):
         self.batch_size = int(batch_size)
         self.num_instances = int(num_instances)
         self.feature_batch_size = int(feature_batch_size)
+        self.num_workers = int(num_workers)
         self.max_keep_ckpts = max(1, int(max_keep_ckpts))
         self.log_interval = max(1, int(log_interval))
         self.seed = _seed(cfg, seed)
@@ -206,9 +243,9 @@ class ClusterContrastStage(BaseStage):
             raise PseudoLabelError(
                 f'Stage {self.name} cannot read the unlabelled target '
                 f'training set {self.target_data.get("data_root")!r}: '
-                f'{str(err).strip()}\nPoint the stage\'s target_data.data_root '
-                '(the config variable target_data) at a folder of target '
-                'training images.') from None
+                f'{str(err).strip()}\nPoint the stage\'s '
+                'target_data.data_root (the config variable target_data) at '
+                'a folder of target training images.') from None
         return dataset
 
     def _features(self, model, dataset) -> Dict[str, np.ndarray]:
@@ -372,8 +409,14 @@ class ClusterContrastStage(BaseStage):
         lines = []
         first_iter = (epoch - 1) * self.iters_per_epoch
         tic = time.time()
-        for i, batch_idx in enumerate(batches):
-            data = pseudo_collate([train_set[j] for j in batch_idx.tolist()])
+        size = len(batches[0]) if batches else 0
+        loader = DataLoader(
+            SeededDraws(train_set, self.seed * 100003 + epoch),
+            batch_sampler=[[(i * size + k, j)
+                            for k, j in enumerate(b.tolist())]
+                           for i, b in enumerate(batches)],
+            num_workers=self.num_workers, collate_fn=pseudo_collate)
+        for i, (batch_idx, data) in enumerate(zip(batches, loader)):
             data = model.data_preprocessor(data, True)
             data_time = time.time() - tic
             with optim_wrapper.optim_context(reid):

@@ -135,3 +135,23 @@ def test_pk_batches_draw_clustered_images_only():
         groups = labels[batch].reshape(2, 2)
         assert (groups[:, 0] == groups[:, 1]).all()
         assert groups[0, 0] != groups[1, 0]
+
+
+def test_an_augmentation_depends_on_its_draw_only():
+    """The same draw gives the same random numbers in any order, so the
+    number of loader workers cannot change a run."""
+    from mmreidgen.stages.pseudo_label_stages import SeededDraws
+
+    class Noise:
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, index):
+            return index, float(np.random.rand())
+
+    draws = SeededDraws(Noise(), seed=7)
+    forward = [draws[(k, k % 3)] for k in range(6)]
+    backward = [draws[(k, k % 3)] for k in reversed(range(6))][::-1]
+    assert forward == backward
+    assert len({v for _, v in forward}) == 6
+    assert SeededDraws(Noise(), seed=8)[(0, 0)] != forward[0]
