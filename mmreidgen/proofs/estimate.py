@@ -93,11 +93,14 @@ def probe_options(row: dict, seed: int, run_dir: str,
     top = cfg._cfg_dict.to_dict()
     short = {}
     if is_pipeline(cfg):
+        runner = PipelineRunner(cfg)
         for name, stage in (top.get('stages') or {}).items():
             if not stage:
                 continue
             own = (stage.get('cfg') or {})
-            kind, _ = _schedule(own.get('train_cfg'))
+            # The stage's own schedule, its '${}' references resolved.
+            kind = _schedule(runner.stage_config(name).get('train_cfg'))[
+                0] if own.get('train_cfg') else None
             if kind == 'iters':
                 short[f'stages.{name}.cfg.train_cfg.max_iters'] = probe_iters
             elif kind == 'epochs':
@@ -251,8 +254,9 @@ def estimate(harness: ProofHarness, probe_iters: int = 24) -> dict:
                 shared.setdefault(f'{stage} of {taken[stage][0]} seed '
                                   f'{seed}', []).append(name)
                 continue
-            if stage != 'train' and _stage_done(osp.join(run_dir, stage),
-                                                unit_keys[stage]):
+            if stage != 'train' and any(
+                    _stage_done(osp.join(d, stage), unit_keys[stage])
+                    for d in [run_dir] + harness.shared_run_dirs(seed)):
                 continue
             seconds += _unit_cost(model[stage], units[stage], probe_iters)
             own.append(stage)

@@ -28,7 +28,9 @@ seed is reused when its config is the same:
   (e.g. ``{work_dir}/stage1_pretrain/final.pth``) from the copy.
 
 Copies are hard links where the file system allows (no disk, no time), so
-a shared stage I of CR-GAN is trained once per seed. Rows run seed by
+a shared stage I of CR-GAN is trained once per seed. A grid that names
+other grids in ``share_with`` also shares the finished runs of those
+grids' work dirs (``<work_dir>/../<grid>/<row>/seed<k>/``). Rows run seed by
 seed in grid order, so the first row that needs a stage trains it.
 
 Parallel runs. ``jobs`` runs (row, seed) pairs side by side, each in its
@@ -49,6 +51,7 @@ environment_record`) they ran with.
 """
 import argparse
 import fcntl
+import glob
 import hashlib
 import json
 import os
@@ -482,8 +485,18 @@ class ProofHarness:
             self._test(row, seed, run_dir, record)
 
     def _others(self, row: dict, seed: int) -> List[str]:
-        return [self.run_dir(r, seed) for r in self.rows
-                if r['name'] != row['name']]
+        own = [self.run_dir(r, seed) for r in self.rows
+               if r['name'] != row['name']]
+        return own + self.shared_run_dirs(seed)
+
+    def shared_run_dirs(self, seed: int) -> List[str]:
+        """Run dirs of ``seed`` in the grids of ``share_with`` (their work
+        dirs beside this grid's), whose finished work runs may share."""
+        found = []
+        for other in self.grid.get('share_with') or ():
+            found += sorted(glob.glob(osp.join(
+                osp.dirname(self.work_dir), other, '*', f'seed{seed}')))
+        return found
 
     def _train(self, row: dict, seed: int, run_dir: str,
                keys: Dict[str, str], record: Optional[dict]) -> dict:

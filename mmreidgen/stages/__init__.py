@@ -8,11 +8,14 @@ orchestrates (the math is in ``evaluation/functional`` and ``models``):
   changed settings, resumes interrupted ones;
 - :class:`TrainStage` (``'train'``), :class:`TestStage` (``'test'``);
 - SLSR's :class:`SLSRClusterStage`, :class:`SLSRTrainGANStage`,
-  :class:`SLSRGenerateStage`, :class:`SLSRFinetuneStage`.
+  :class:`SLSRGenerateStage`, :class:`SLSRFinetuneStage`;
+- :class:`ClusterContrastStage`: pseudo-label adaptation to an unlabelled
+  target (Cluster Contrast).
 """
 from .base_stage import BaseStage
 from .config import ConfigError, load_config, resolve_stage, stage_names
 from .pipeline_runner import PipelineRunner, StaleStageError
+from .pseudo_label_stages import ClusterContrastStage
 from .slsr_stages import (
     SLSRClusterStage,
     SLSRFinetuneStage,
@@ -26,5 +29,6 @@ __all__ = [
     'BaseStage', 'ConfigError', 'load_config', 'resolve_stage',
     'stage_names', 'PipelineRunner', 'StaleStageError', 'TrainStage',
     'TestStage', 'train_in_dir', 'SLSRClusterStage', 'SLSRTrainGANStage',
-    'SLSRGenerateStage', 'SLSRFinetuneStage', 'read_clusters'
+    'SLSRGenerateStage', 'SLSRFinetuneStage', 'read_clusters',
+    'ClusterContrastStage'
 ]

@@ -123,6 +123,25 @@ def test_share_stages_copies_the_equal_prefix(tmp_path):
     assert not osp.exists(osp.join(mine, 'stage2'))
 
 
+def test_a_grid_shares_the_runs_of_the_grids_it_names(tmp_path):
+    """share_with: the runs of another grid's work dir (beside this one's)
+    are candidates for sharing, of the same seed only."""
+    proofs = tmp_path / 'proofs'
+    other = str(proofs / 'first' / 'direct' / 'seed0')
+    _fake_stage(other, 'stage1', 'h1')
+    _fake_stage(str(proofs / 'first' / 'direct' / 'seed1'), 'stage1', 'h1')
+    grid = dict(GRIDS['uda_v2'], share_with=['first'])
+    harness = ProofHarness(grid, [0], str(proofs / 'second'), name='second')
+    assert harness.shared_run_dirs(0) == [other]
+    row = grid['rows'][1]
+    mine = harness.run_dir(row, 0)
+    assert share_stages({'stage1': 'h1', 'uda': 'u'}, mine,
+                        harness._others(row, 0)) == {'stage1': other}
+    alone = ProofHarness(dict(grid, share_with=[]), [0],
+                         str(proofs / 'third'), name='third')
+    assert alone.shared_run_dirs(0) == []
+
+
 def test_paired_difference_matches_scipy():
     a, b = {0: 30.0, 1: 35.0, 2: 33.0}, {0: 20.0, 1: 28.0, 2: 21.0, 3: 5.0}
     out = paired_difference(a, b)

@@ -86,7 +86,26 @@ def slsr(root):
              ('stage5_finetune', 'iter_2.pth', signal.SIGKILL)])
 
 
-METHODS = dict(crgan=crgan, dgnet=dgnet, slsr=slsr)
+def uda(root):
+    """Pseudo-label adaptation from direct transfer: killed after its first
+    epoch, it restarts the second from the first's state, clustering
+    again."""
+    opts = [f'synth_root={root}', 'num_workers=0',
+            'train_dataloader.persistent_workers=False',
+            'test_dataloader.persistent_workers=False',
+            'default_hooks.checkpoint.interval=2',
+            'num_source_ids=8', 'stages.test_direct_transfer=None',
+            'stages.test_targets=None',
+            f'stages.stage1_pretrain.cfg.train_cfg.max_iters={ITERS}',
+            'uda_epochs=2', 'uda_iters_per_epoch=2', 'uda_batch_size=8',
+            'uda_num_instances=2', 'uda_lr_milestones=[1]',
+            'uda_cluster.min_samples=2', 'uda_cluster.k1=6',
+            'uda_cluster.k2=2']
+    return ('configs/uda/cluster-contrast_r18w16_synthmarket2synthduke.py',
+            opts, [('uda', 'epoch_1.pth', signal.SIGKILL)])
+
+
+METHODS = dict(crgan=crgan, dgnet=dgnet, slsr=slsr, uda=uda)
 
 
 def command(config, work_dir, opts, resume=False):

@@ -7,12 +7,13 @@ from .distance import ChunkedDistance, pairwise_distance, resolve_device
 from .diversity import dssim, l1_distance, ssim
 from .fid import fid_from_features, frechet_distance
 from .rank import evaluate_rank, evaluate_rank_from_features
-from .rerank import re_ranking, re_ranking_knn
+from .rerank import k_reciprocal_jaccard, re_ranking, re_ranking_knn
 from .splits import aggregate_split_metrics, format_split_metrics
 
 __all__ = [
     'ChunkedDistance', 'pairwise_distance', 'resolve_device', 'evaluate_rank',
     'evaluate_rank_from_features', 're_ranking', 're_ranking_knn',
+    'k_reciprocal_jaccard',
     'frechet_distance', 'fid_from_features', 'ssim', 'dssim', 'l1_distance',
     'aggregate_split_metrics', 'format_split_metrics'
 ]

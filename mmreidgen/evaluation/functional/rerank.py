@@ -161,15 +161,73 @@ def re_ranking_knn(q_feats: ArrayLike,
     return _rerank(source, k1, k2, lambda_value, chunk_size)
 
 
-def _rerank(source: '_Source', k1: int, k2: int, lambda_value: float,
-            chunk_size: Optional[int]) -> np.ndarray:
-    """Run steps 2-6 of the module docstring on a distance source."""
+def k_reciprocal_jaccard(feats: ArrayLike,
+                         k1: int = 20,
+                         k2: int = 6,
+                         metric: str = 'euclidean',
+                         chunk_size: Optional[int] = None,
+                         device: Optional[DeviceLike] = None) -> np.ndarray:
+    """Jaccard distances of k-reciprocal encodings among one set of features.
+
+    Steps 1-5 of the module docstring with every feature both probe and
+    gallery (the set that pseudo-label methods cluster), then the Jaccard
+    distance of Eq. (10) between every two encodings, without the original
+    distance (``lambda = 0`` in Eq. (12)): the distance DBSCAN clusters in
+    Cluster Contrast (Dai et al., 2021) and SpCL (Ge et al., 2020). The
+    diagonal is 0 and the matrix symmetric up to float rounding.
+
+    Args:
+        feats (np.ndarray | Tensor): ``N x D`` embeddings.
+        k1 (int): Size of the k-reciprocal neighbourhood. Defaults to 20.
+        k2 (int): Neighbours of the local query expansion; 1 disables it.
+            Defaults to 6.
+        metric (str): ``'euclidean'`` (squared, as the paper) or
+            ``'cosine'``. Defaults to 'euclidean'.
+        chunk_size (int, optional): Rows per chunk of the neighbour search.
+            Defaults to None (about 16M distances per chunk).
+        device (str | torch.device, optional): Where the distances are
+            computed. Defaults to None: the device of ``feats``.
+
+    Returns:
+        np.ndarray: ``N x N`` float32 Jaccard distances in [0, 1].
+    """
+    feats = as_feature_tensor(feats, 'feats')
+    if len(feats) == 0:
+        raise ValueError('k_reciprocal_jaccard needs at least one feature.')
+    if device is not None:
+        feats = feats.to(resolve_device(device))
+    source = _FeatureSource(feats, feats[:0], metric)
+    v, _ = _encode_sets(source, k1, k2, chunk_size)
+    num_all = source.num_all
+    columns = v.tocsc()
+    out = np.empty((num_all, num_all), dtype=np.float32)
+    nnz = np.diff(v.indptr)
+    col_nnz = np.diff(columns.indptr)
+    pairs_per_row = np.bincount(
+        np.repeat(np.arange(num_all), nnz), weights=col_nnz[v.indices],
+        minlength=num_all)
+    max_rows = max(1, _CHUNK_ELEMENTS // num_all)
+    start = 0
+    while start < num_all:
+        stop, budget = start + 1, pairs_per_row[start]
+        while (stop < num_all and stop - start < max_rows
+               and budget + pairs_per_row[stop] <= _PAIR_BUDGET):
+            budget += pairs_per_row[stop]
+            stop += 1
+        shared = _shared_mass(v[start:stop], columns).astype(np.float32)
+        out[start:stop] = 1 - shared / (2. - shared)
+        start = stop
+    np.clip(out, 0, 1, out=out)
+    return out
+
+
+def _encode_sets(source: '_Source', k1: int, k2: int,
+                 chunk_size: Optional[int]) -> Tuple[sparse.csr_matrix,
+                                                     np.ndarray]:
+    """Steps 2-5 of the module docstring: ``V`` (sparse) and row maxima."""
     for name, value in (('k1', k1), ('k2', k2)):
         if int(value) != value or value < 1:
             raise ValueError(f'{name} must be a positive int, got {value}.')
-    if not 0 <= lambda_value <= 1:
-        raise ValueError(
-            f'lambda_value must be in [0, 1], got {lambda_value}.')
     num_all = source.num_all
     if chunk_size is None:
         chunk_size = max(1, _CHUNK_ELEMENTS // num_all)
@@ -187,7 +245,17 @@ def _rerank(source: '_Source', k1: int, k2: int, lambda_value: float,
             shape=(num_all, num_all))
         v = expand @ v
         v.data /= np.float32(k2)
-    return _final_distance(source, v.tocsr(), row_max, lambda_value)
+    return v.tocsr(), row_max
+
+
+def _rerank(source: '_Source', k1: int, k2: int, lambda_value: float,
+            chunk_size: Optional[int]) -> np.ndarray:
+    """Run steps 2-6 of the module docstring on a distance source."""
+    if not 0 <= lambda_value <= 1:
+        raise ValueError(
+            f'lambda_value must be in [0, 1], got {lambda_value}.')
+    v, row_max = _encode_sets(source, k1, k2, chunk_size)
+    return _final_distance(source, v, row_max, lambda_value)
 
 
 def _smallest_k(rows: Tensor, row_max: Tensor, k: int) -> Tensor:

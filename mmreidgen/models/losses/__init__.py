@@ -1,3 +1,4 @@
+from .cluster_memory_loss import ClusterMemoryLoss
 from .crgan_losses import CRGANContextLoss
 from .cross_entropy_loss import CrossEntropyLoss
 from .dgnet_losses import DGNetR1Penalty, DGNetReconLoss
@@ -8,5 +9,5 @@ from .triplet_loss import TripletLoss
 __all__ = [
     'CRGANContextLoss', 'LSGANLoss', 'CrossEntropyLoss', 'TripletLoss',
     'SoftLabelLoss', 'SLSRLoss', 'LSROLoss', 'DGNetReconLoss',
-    'DGNetR1Penalty'
+    'DGNetR1Penalty', 'ClusterMemoryLoss'
 ]
