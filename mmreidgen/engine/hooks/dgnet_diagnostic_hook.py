@@ -1,7 +1,7 @@
 """What DG-Net's generator and E_a can do when the soft labels start."""
 import random
 from contextlib import contextmanager
-from typing import Dict, Iterator, Optional
+from typing import Dict, Iterator, List, Optional
 
 import numpy as np
 import torch
@@ -72,7 +72,7 @@ class DGNetDiagnosticHook(Hook):
         self.num_images = num_images
         self.batch_size = batch_size
         self.evaluate = evaluate
-        self.points: Dict[int, str] = {}
+        self.points: Dict[int, List[str]] = {}
 
     def before_train(self, runner) -> None:
         ramps = [h for h in runner.hooks if isinstance(h, DGNetLossRampHook)]
@@ -82,13 +82,15 @@ class DGNetDiagnosticHook(Hook):
                 'a DGNetLossRampHook, which this run does not have; add the '
                 'ramp hook or set ramp= to one of its ramps.')
         begin, end = ramps[0].ramps[self.ramp]
-        self.points = {begin: 'warmup_start', end: 'warmup_end'}
+        self.points = {}
+        for at, tag in ((begin, 'warmup_start'), (end, 'warmup_end')):
+            self.points.setdefault(at, []).append(tag)
 
     def after_train_iter(self, runner, batch_idx: int,
                          data_batch: DATA_BATCH = None,
                          outputs: Optional[dict] = None) -> None:
-        tag = self.points.get(runner.iter + 1)
-        if tag is None:
+        tags = self.points.get(runner.iter + 1)
+        if not tags:
             return
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
@@ -97,10 +99,12 @@ class DGNetDiagnosticHook(Hook):
             if self.evaluate and runner.val_loop is not None:
                 values.update(runner.val_loop.run())
         model.train()
-        scalars = {f'diag/{tag}/{k}': float(v) for k, v in values.items()}
+        scalars = {f'diag/{tag}/{k}': float(v)
+                   for tag in tags for k, v in values.items()}
         runner.visualizer.add_scalars(scalars, step=runner.iter + 1)
         print_log(
-            f'DG-Net diagnosis after {runner.iter + 1} iterations ({tag}): '
+            f'DG-Net diagnosis after {runner.iter + 1} iterations '
+            f'({", ".join(tags)}): '
             + ', '.join(f'{k} {v:.4f}' for k, v in values.items()),
             logger='current')
 

@@ -87,6 +87,22 @@ def test_diagnoses_at_the_start_and_end_of_the_warm_up():
         start['diag/warmup_start/recon_l1'])
 
 
+def test_a_step_ramp_diagnoses_once_under_both_names():
+    ramp = HOOKS.build(dict(type='DGNetLossRampHook',
+                            ramps=dict(prim=(3, 3))))
+    hook = HOOKS.build(dict(type='DGNetDiagnosticHook', num_images=4,
+                            evaluate=False))
+    runner = fake_runner(tiny_dgnet(), ramp, num=4)
+    hook.before_train(runner)
+    for cur_iter in range(5):
+        runner.iter = cur_iter
+        hook.after_train_iter(runner, batch_idx=cur_iter)
+    [(step, scalars)] = runner.visualizer.scalars
+    assert step == 3 and runner.val_loop.runs == 0
+    assert scalars['diag/warmup_start/recon_l1'] == \
+        scalars['diag/warmup_end/recon_l1']
+
+
 def test_needs_the_ramp_it_names():
     ramp = HOOKS.build(dict(type='DGNetLossRampHook',
                             ramps=dict(fine=(5, 7))))

@@ -540,3 +540,70 @@ def test_diagnose_reconstruction_and_teacher_agreement():
     control = tiny_dgnet(generated_id_losses=False, generation=False,
                          **REFCODE).eval()
     assert control.diagnose(inputs, labels) == {}
+
+
+PROOF = {
+    kind: f'{REPO}/configs/dgnet/{kind}_r18w16-synthobjects-pre_{rest}.py'
+    for kind, rest in (('dgnet', '7k_synthmarket'),
+                       ('dgnet-refcode', '7k_synthmarket'),
+                       ('dgnet-control', '7k_synthmarket'),
+                       ('dgnet-teacher', 'synthmarket'),
+                       ('dgnet-teacher-erasing', 'synthmarket'))
+}
+
+
+def test_proof_configs_scale_the_paper_schedule_and_share_the_teacher(
+        tmp_path):
+    """The dgnet_v2 configs: schedules in passes over synthmarket's 896
+    images as commented in the configs, the stand-in start, and the
+    teacher stages equal (so shared) in every config but the erasing
+    teacher's."""
+    from mmreidgen.apis import load_config
+    from mmreidgen.stages import PipelineRunner
+    keys, stages = {}, {}
+    for kind, path in PROOF.items():
+        runner = PipelineRunner(load_config(path, work_dir=str(tmp_path)))
+        keys[kind] = {n: k['hash'] for n, k in runner._keys().items()}
+        stages[kind] = {n: runner.stage_config(n) for n in runner.names}
+    teacher_stages = ['teacher', 'test_teacher', 'test_teacher_synthduke']
+    assert list(stages['dgnet-teacher']) == teacher_stages
+    for kind in ('dgnet', 'dgnet-refcode', 'dgnet-control'):
+        assert list(stages[kind])[:4] == teacher_stages + ['dgnet']
+        for name in teacher_stages:
+            assert keys[kind][name] == keys['dgnet-teacher'][name], kind
+    assert keys['dgnet-teacher-erasing']['teacher'] != \
+        keys['dgnet-teacher']['teacher']
+    erasing = stages['dgnet-teacher-erasing']['teacher']
+    assert 'RandomErasing' in [
+        t['type'] for t in erasing.train_dataloader.dataset.pipeline]
+    # 60 epochs of 32 over 896 images; the reference's lr step at 40.
+    teacher = stages['dgnet-teacher']['teacher']
+    assert teacher.train_cfg.max_iters == 60 * (896 // 32) == 1680
+    assert teacher.param_scheduler[0]['milestones'] == [1120]
+    for kind in ('dgnet', 'dgnet-refcode', 'dgnet-control'):
+        dgnet = stages[kind]['dgnet']
+        loader = dgnet.train_dataloader
+        assert loader.batch_size == 32  # 16 anchors + 16 positives
+        assert loader.dataset.data_root == 'data/synthreid_v2/synthmarket'
+        # 125 anchor epochs (the paper's 100k x 16 / 12,936 = 123.7).
+        assert dgnet.train_cfg.max_iters * 16 / 896 == 125.0
+        assert dgnet.param_scheduler[0]['milestones'] == [4200, 6300]
+        hooks = {h['type']: h for h in dgnet.custom_hooks}
+        assert hooks['DGNetLossRampHook']['ramps']['prim'] == (2100, 2380)
+        assert hooks['DGNetDiagnosticHook']['ramp'] == 'prim'
+        for backbone in (dgnet.model.appearance_encoder.backbone,
+                         dgnet.model.teacher.backbone):
+            assert backbone.init_cfg.checkpoint == \
+                'work_dirs/pretrain_r18w16_synthobjects/iter_2496.pth'
+        duke = stages[kind]['test_both_synthduke'].test_dataloader
+        assert {d.data_root for d in duke.dataset.datasets} == {
+            'data/synthreid_v2/synthduke'}
+    control = stages['dgnet-control']['dgnet'].model
+    assert not control.generation and not control.generated_id_losses
+    assert control.fine_on_real  # the reference mode's recipe for f_fine
+    MODELS.build(drop_pretrained(control.to_dict()))
+
+
+def drop_pretrained(cfg):
+    from mmreidgen.utils import drop_pretrained as drop
+    return drop(cfg)
