@@ -41,6 +41,7 @@ The grids live in the package, not under ``configs/``: every file under
 trains, and a grid has no model; as a module the grids are also what the
 tool lists and what tests import.
 """
+from functools import partial
 from typing import Optional
 
 BASELINE_MARKET = 'configs/baseline/baseline_r18w16_synthmarket.py'
@@ -265,21 +266,26 @@ DGNET_V2_SETTING = (
     'row ran.')
 
 
+def _dgnet_row(domain: str, name: str, label: str, config: str, test: str,
+               beats: Optional[str] = None,
+               seeds: Optional[list] = None) -> dict:
+    """A dgnet_v2 row that reads the test stage ``test`` on ``domain``."""
+    suffix = '' if domain == 'synthmarket' else f'_{domain}'
+    row = dict(name=f'{name}{suffix}', label=f'{label} ({domain})',
+               config=config, metrics=f'{test}{suffix}/metrics.json')
+    if beats is not None:
+        row['beats'] = f'{beats}{suffix}'
+    if seeds is not None:
+        row['seeds'] = seeds
+    return row
+
+
 def _dgnet_v2() -> dict:
     """DG-Net on v2: teachers, the control, both modes, three test
     features, tested on synthmarket and synthduke from the same runs."""
     rows = []
-    for domain, suffix in (('synthmarket', ''), ('synthduke', '_synthduke')):
-        def row(name, label, config, test, beats=None, seeds=None):
-            entry = dict(name=f'{name}{suffix}', label=f'{label} '
-                         f'({domain})', config=config,
-                         metrics=f'{test}{suffix}/metrics.json')
-            if beats is not None:
-                entry['beats'] = f'{beats}{suffix}'
-            if seeds is not None:
-                entry['seeds'] = seeds
-            return entry
-
+    for domain in ('synthmarket', 'synthduke'):
+        row = partial(_dgnet_row, domain)
         teacher = 'test_teacher'
         rows += [
             row('teacher', 'teacher', DGNET_TEACHER_CONFIG, teacher),

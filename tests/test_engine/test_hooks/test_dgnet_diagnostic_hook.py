@@ -1,19 +1,14 @@
 """DGNetDiagnosticHook: diagnoses at the start and end of the warm-up,
 from the ramp hook's iterations, leaving the random generators alone."""
 import random
-import sys
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
-from conftest import REPO
+from test_models.test_algorithms.test_dgnet import pair_batch, tiny_dgnet
 
 from mmreidgen.registry import HOOKS
-
-sys.path.insert(0, f'{REPO}/tests')
-from test_models.test_algorithms.test_dgnet import (  # noqa: E402
-    pair_batch, tiny_dgnet)
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 
