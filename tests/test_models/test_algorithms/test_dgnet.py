@@ -584,6 +584,10 @@ def test_proof_configs_scale_the_paper_schedule_and_share_the_teacher(
         dgnet = stages[kind]['dgnet']
         loader = dgnet.train_dataloader
         assert loader.batch_size == 32  # 16 anchors + 16 positives
+        # 64x32: 128x64 did not fit the setting's CPU hours (estimate.txt).
+        resize = [t for t in loader.dataset.pipeline
+                  if t['type'] == 'ReIDResize']
+        assert tuple(resize[0]['scale']) == (64, 32)
         assert loader.dataset.data_root == 'data/synthreid_v2/synthmarket'
         # 125 anchor epochs (the paper's 100k x 16 / 12,936 = 123.7).
         assert dgnet.train_cfg.max_iters * 16 / 896 == 125.0
