@@ -399,12 +399,14 @@ class ProofHarness:
         out = {}
         for unit in order:
             seed = unit[1]
-            shared = []
+            shared, owns = [], False
             for stage, digest in keys[unit].items():
+                # Every stage is recorded, those this unit trains too, so
+                # that a later unit with the same stages waits for them.
                 owner = first.setdefault((seed, stage, digest), unit)
-                if owner == unit:
-                    break
-                shared.append((stage, owner))
+                owns = owns or owner == unit
+                if not owns:
+                    shared.append((stage, owner))
             out[unit] = shared
         return out
 

@@ -142,6 +142,23 @@ def test_a_grid_shares_the_runs_of_the_grids_it_names(tmp_path):
     assert alone.shared_run_dirs(0) == []
 
 
+def test_owners_wait_for_every_stage_a_run_before_them_trains(tmp_path):
+    # 'b' shares stage1 with 'a' and trains stage2 and stage3; 'c' has the
+    # same three stages as 'b' and must wait for all of them, not train
+    # stage2 and stage3 again beside 'b'.
+    harness = ProofHarness(dict(rows=[]), [0], str(tmp_path))
+    keys = {('a', 0): {'stage1': 'h1', 'stage2': 'a2'},
+            ('b', 0): {'stage1': 'h1', 'stage2': 'b2', 'stage3': 'b3'},
+            ('c', 0): {'stage1': 'h1', 'stage2': 'b2', 'stage3': 'b3'},
+            ('d', 1): {'stage1': 'h1', 'stage2': 'b2'}}
+    owners = harness.owners(keys)
+    assert owners[('a', 0)] == []
+    assert owners[('b', 0)] == [('stage1', ('a', 0))]
+    assert owners[('c', 0)] == [('stage1', ('a', 0)), ('stage2', ('b', 0)),
+                                ('stage3', ('b', 0))]
+    assert owners[('d', 1)] == []  # another seed shares nothing
+
+
 def test_paired_difference_matches_scipy():
     a, b = {0: 30.0, 1: 35.0, 2: 33.0}, {0: 20.0, 1: 28.0, 2: 21.0, 3: 5.0}
     out = paired_difference(a, b)

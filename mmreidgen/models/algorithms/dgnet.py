@@ -182,6 +182,18 @@ class DGNet(BaseGAN):
             (a->b and b->a halves of the batch) as the reference does,
             i.e. twice the batch mean, which keeps its effective step
             sizes. Defaults to True.
+        generated_id_losses (bool): The identity losses on generated
+            images, Eqs. (6), (8) and (9). False leaves them out (as
+            ``l_id = l_prim = l_fine = 0``) while the real images keep
+            theirs (Eq. (3), and ``fine_on_real``): the control that
+            isolates what the generated images add. Defaults to True.
+        generation (bool): Run the generative module (E_s, G, D). False
+            trains E_a on the identity losses of real images only, the
+            same computation for E_a as ``generated_id_losses=False``
+            with the reference's ``detach_appearance_code=True`` and
+            ``reencode='frozen'`` (then nothing generated reaches E_a) at
+            a fraction of the cost; any other setting is refused.
+            Defaults to True.
         data_preprocessor (dict, optional): Defaults to
             ``ReIDDataPreprocessor``.
         test_cfg (dict, optional): ``feature``: 'both' (default), 'prim'
@@ -218,6 +230,8 @@ class DGNet(BaseGAN):
                  teacher_bn: str = 'eval',
                  erasing_prob: float = 0.5,
                  direction_sum: bool = True,
+                 generated_id_losses: bool = True,
+                 generation: bool = True,
                  data_preprocessor: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
@@ -234,6 +248,14 @@ class DGNet(BaseGAN):
             raise ValueError(
                 'structure_live_prob and erasing_prob must be in [0, 1], '
                 f'got {structure_live_prob} and {erasing_prob}')
+        if not generation and (generated_id_losses or reencode != 'frozen'
+                               or not detach_appearance_code):
+            raise ValueError(
+                'generation=False trains E_a as DG-Net would only when '
+                'nothing generated reaches E_a: set generated_id_losses='
+                "False, detach_appearance_code=True and reencode='frozen' "
+                f'(got {generated_id_losses}, {detach_appearance_code}, '
+                f'{reencode!r}).')
         self.appearance_encoder = MODELS.build(appearance_encoder)
         self.structure_encoder = MODELS.build(structure_encoder)
         self.decoder = MODELS.build(decoder)
@@ -266,6 +288,8 @@ class DGNet(BaseGAN):
         self.teacher_bn = teacher_bn
         self.erasing_prob = erasing_prob
         self.direction_factor = 2.0 if direction_sum else 1.0
+        self.generated_id_losses = generated_id_losses
+        self.generation = generation
         #: Multipliers of loss weights by name ('prim', 'fine',
         #: 'code_app', 'code_struct', 'cycle'), set every iteration by
         #: DGNetLossRampHook; a missing name means 1.
@@ -394,12 +418,10 @@ class DGNet(BaseGAN):
         partner = torch.arange(num, device=x.device).roll(num // 2)
         return x, xp, y, partner
 
-    def generate(self, inputs: torch.Tensor,
-                 data_samples: List[ReIDDataSample]) -> dict:
-        """The forward pass shared by the D and G updates."""
-        x, xp, y, partner = self._split_batch(inputs, data_samples)
+    def _encode_real(self, x: torch.Tensor, xp: torch.Tensor) -> dict:
+        """E_a on the anchors and positives: codes from the images, the
+        logits of Eq. (3) from randomly erased copies."""
         enc = self.appearance_encoder
-        s = self.structure_encoder(x)
         code, logit_prim, logit_fine = enc(x)
         code_p, logit_prim_p, _ = enc(xp)
         if self.erasing_prob > 0:
@@ -408,6 +430,16 @@ class DGNet(BaseGAN):
             _, logit_prim_p, _ = enc(random_erase(xp, self.erasing_prob))
         if self.detach_appearance_code:
             code, code_p = code.detach(), code_p.detach()
+        return dict(code=code, code_p=code_p, logit_prim=logit_prim,
+                    logit_fine=logit_fine, logit_prim_p=logit_prim_p)
+
+    def generate(self, inputs: torch.Tensor,
+                 data_samples: List[ReIDDataSample]) -> dict:
+        """The forward pass shared by the D and G updates."""
+        x, xp, y, partner = self._split_batch(inputs, data_samples)
+        s = self.structure_encoder(x)
+        outs = self._encode_real(x, xp)
+        code, code_p = outs.pop('code'), outs.pop('code_p')
         return dict(
             x=x,
             xp=xp,
@@ -415,9 +447,7 @@ class DGNet(BaseGAN):
             partner=partner,
             s=s,
             code=code,
-            logit_prim=logit_prim,
-            logit_fine=logit_fine,
-            logit_prim_p=logit_prim_p,
+            **outs,
             x_rec=self.decoder(code, s),
             x_rec_p=self.decoder(code_p, s),
             x_cross=self.decoder(code, s[partner]))
@@ -474,6 +504,19 @@ class DGNet(BaseGAN):
             loss_d_r1=self.loss_r1(d_real, real))
         return {k: v * self.direction_factor for k, v in losses.items()}
 
+    def real_id_losses(self, outs: dict) -> Dict[str, torch.Tensor]:
+        """The identity losses of real images (before the direction sum):
+        Eq. (3) on anchors and positives, and the fine head's with
+        ``fine_on_real``."""
+        y = outs['y']
+        losses = dict(loss_id=self.loss_id(outs['logit_prim'], y) +
+                      self.loss_id(outs['logit_prim_p'], y))
+        w_fine = self.scale('fine')
+        if self.fine_on_real and w_fine > 0:
+            losses['loss_fine_real'] = w_fine * self.loss_fine(
+                outs['logit_fine'], y)
+        return losses
+
     def generator_losses(self, outs: dict) -> Dict[str, torch.Tensor]:
         """Every generator-side and re-id loss of Eq. (10), for the
         output of :meth:`generate`."""
@@ -482,8 +525,7 @@ class DGNet(BaseGAN):
         losses = dict(
             loss_img_recon=self.loss_img_recon(outs['x_rec'], x),
             loss_img_recon_pos=self.loss_img_recon_pos(outs['x_rec_p'], x),
-            loss_id=self.loss_id(outs['logit_prim'], y) +
-            self.loss_id(outs['logit_prim_p'], y),
+            **self.real_id_losses(outs),
             loss_adv=self._multiscale(self.loss_adv,
                                       self.discriminator(x_cross), True))
 
@@ -492,8 +534,9 @@ class DGNet(BaseGAN):
             self.loss_code_app(code_re, outs['code'])
         losses['loss_code_struct'] = self.scale('code_struct') * \
             self.loss_code_struct(s_re, outs['s'][partner])
-        # Eq. (6): the identity of the image giving the appearance.
-        losses['loss_id_gen'] = self.loss_id_gen(logit_re, y)
+        if self.generated_id_losses:
+            # Eq. (6): the identity of the image giving the appearance.
+            losses['loss_id_gen'] = self.loss_id_gen(logit_re, y)
         if self.loss_cycle is not None and self.scale('cycle') > 0:
             # The structure of x_i was re-encoded from x_cross[inverse[i]].
             inverse = torch.argsort(partner)
@@ -502,9 +545,8 @@ class DGNet(BaseGAN):
                 self.loss_cycle(x_cyc, x)
 
         w_prim, w_fine = self.scale('prim'), self.scale('fine')
-        if self.fine_on_real and w_fine > 0:
-            losses['loss_fine_real'] = w_fine * self.loss_fine(
-                outs['logit_fine'], y)
+        if not self.generated_id_losses:
+            w_prim = w_fine = 0.0
         if w_prim > 0 or w_fine > 0:
             # Re-id learning from generated images trains E_a only.
             fake = x_cross.detach()
@@ -546,7 +588,60 @@ class DGNet(BaseGAN):
         with torch.no_grad():
             log_vars['acc_id'] = (outs['logit_prim'].argmax(1) ==
                                   outs['y']).float().mean().item()
+            # Eq. (1)'s L1 itself, without its weight and direction sum.
+            log_vars['recon_l1'] = (outs['x_rec'] - outs['x']).abs().mean(
+            ).item()
         return log_vars
+
+    def train_step(self, data: Union[dict, list],
+                   optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
+        """Alternating D and E_a/E_s/G updates; with ``generation=False``
+        one E_a update on the identity losses of real images."""
+        if self.generation:
+            return super().train_step(data, optim_wrapper)
+        data = self.data_preprocessor(data, True)
+        x, xp, y, _ = self._split_batch(data['inputs'], data['data_samples'])
+        outs = dict(self._encode_real(x, xp), y=y)
+        losses = {k: v * self.direction_factor
+                  for k, v in self.real_id_losses(outs).items()}
+        log_vars = self.update(losses, optim_wrapper, 'appearance_encoder')
+        log_vars['loss_g_total'] = log_vars.pop('loss')
+        with torch.no_grad():
+            log_vars['acc_id'] = (outs['logit_prim'].argmax(1) ==
+                                  y).float().mean().item()
+        return log_vars
+
+    @torch.no_grad()
+    def diagnose(self, inputs: torch.Tensor,
+                 labels: torch.Tensor) -> Dict[str, float]:
+        """How well the generative module works, on normalised images.
+
+        Image ``i`` takes the structure of image ``(i + B // 2) mod B``, as
+        in training. Returns ``recon_l1`` (Eq. (1)'s mean absolute error
+        of the self-reconstructions), ``teacher_agree_app`` (how often the
+        teacher's top-1 class of a swapped image is the identity of the
+        image that gave the appearance, the label Eq. (6) uses, over the
+        pairs of different identities) and ``teacher_agree_struct`` (the
+        same with the structure's identity). Empty without the generative
+        module. Call it in eval mode.
+        """
+        if not self.generation:
+            return {}
+        num = inputs.size(0)
+        partner = torch.arange(num, device=inputs.device).roll(num // 2)
+        code, structure = self.encode(inputs)
+        recon = self.decode(code, structure)
+        swapped = self.decode(code, structure[partner])
+        logits = self.teacher.head(self.teacher.feature_map(swapped))[2]
+        top1 = logits.argmax(1)
+        other = labels != labels[partner]
+        out = dict(recon_l1=(recon - inputs).abs().mean().item())
+        if other.any():
+            out['teacher_agree_app'] = (
+                top1[other] == labels[other]).float().mean().item()
+            out['teacher_agree_struct'] = (
+                top1[other] == labels[partner][other]).float().mean().item()
+        return out
 
     # -- testing ---------------------------------------------------------
     def _embed(self, inputs: torch.Tensor
