@@ -474,7 +474,7 @@ def test_without_generated_id_losses_generated_images_do_not_count():
     model = tiny_dgnet(generated_id_losses=False, **REFCODE)
     model.loss_scales.update(prim=1.0, fine=1.0)
     inputs, samples = preprocess(model, pair_batch())
-    outs = model._generate(inputs, samples)
+    outs = model.generate(inputs, samples)
     losses = model.generator_losses(outs)
     assert not {'loss_prim', 'loss_fine', 'loss_id_gen'} & set(losses)
     assert {'loss_id', 'loss_fine_real'} <= set(losses)
