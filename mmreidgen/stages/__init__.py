@@ -3,16 +3,30 @@
 Each method's pipeline reads as one story in its config; this package only
 orchestrates (the math is in ``evaluation/functional`` and ``models``):
 
-- :mod:`.config`: how a config and each stage's config are resolved;
 - :class:`PipelineRunner`: runs the stages, skips finished ones, notices
   changed settings, resumes interrupted ones;
 - :class:`TrainStage` (``'train'``), :class:`TestStage` (``'test'``);
+- :mod:`.runs`: :func:`test_checkpoint` (``tools/test.py``) and
+  :func:`evaluate_splits` (every split of a protocol);
 - SLSR's :class:`SLSRClusterStage`, :class:`SLSRTrainGANStage`,
   :class:`SLSRGenerateStage`, :class:`SLSRFinetuneStage`.
 """
+from mmreidgen.config import (
+    ConfigError,
+    load_config,
+    resolve_stage,
+    stage_names,
+)
+
 from .base_stage import BaseStage
-from .config import ConfigError, load_config, resolve_stage, stage_names
 from .pipeline_runner import PipelineRunner, StaleStageError
+from .runs import (
+    SPLIT_VARIABLES,
+    add_result_dump,
+    evaluate_splits,
+    split_variable,
+    test_checkpoint,
+)
 from .slsr_stages import (
     SLSRClusterStage,
     SLSRFinetuneStage,
@@ -26,5 +40,7 @@ __all__ = [
     'BaseStage', 'ConfigError', 'load_config', 'resolve_stage',
     'stage_names', 'PipelineRunner', 'StaleStageError', 'TrainStage',
     'TestStage', 'train_in_dir', 'SLSRClusterStage', 'SLSRTrainGANStage',
-    'SLSRGenerateStage', 'SLSRFinetuneStage', 'read_clusters'
+    'SLSRGenerateStage', 'SLSRFinetuneStage', 'read_clusters',
+    'SPLIT_VARIABLES', 'add_result_dump', 'evaluate_splits',
+    'split_variable', 'test_checkpoint'
 ]

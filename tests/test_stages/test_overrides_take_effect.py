@@ -9,14 +9,14 @@ from conftest import REPO
 from mmengine.config import Config
 
 from mmreidgen.apis import load_config
-from mmreidgen.stages import ConfigError
-from mmreidgen.stages.config import (
+from mmreidgen.config import (
     PIPELINE_KEYS,
     RUNNER_KEYS,
     is_pipeline,
     merge,
     stage_names,
 )
+from mmreidgen.stages import ConfigError
 
 CONFIGS = [
     'configs/baseline/baseline_r18w16_synthmarket.py',

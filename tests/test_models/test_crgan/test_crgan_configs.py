@@ -14,8 +14,8 @@ import torch
 from mmengine.logging import MessageHub
 
 from mmreidgen.apis import load_config
+from mmreidgen.config import stage_names
 from mmreidgen.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
-from mmreidgen.stages.config import stage_names
 from mmreidgen.structures import ReIDDataSample
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
