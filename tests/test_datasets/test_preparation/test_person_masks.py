@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmreidgen.datasets.person_masks import (
+from mmreidgen.datasets.preparation.person_masks import (
     DeepLabV3Masker,
     GrabCutMasker,
     MaskRCNNMasker,
@@ -20,7 +20,8 @@ from mmreidgen.datasets.person_masks import (
     mean_mask_iou,
 )
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
 TOOL = osp.join(ROOT, 'tools', 'dataset_converters', 'make_person_masks.py')
 
 
