@@ -7,13 +7,8 @@ the set's name (``market/reid/mAP``). ``--dump-features`` and
 The command is :mod:`mmreidgen.tools.test` (``python -m
 mmreidgen.tools.test`` is the same command from an installed package).
 """
-from mmreidgen.tools.test import (  # noqa: F401
-    STATE,
-    first_missing_folder,
-    main,
-    parse_args,
-    run,
-)
+from mmreidgen.tools.test import *  # noqa: F401,F403
+from mmreidgen.tools.test import run
 
 if __name__ == '__main__':
     run()

@@ -11,13 +11,6 @@ orchestrates (the math is in ``evaluation/functional`` and ``models``):
 - SLSR's :class:`SLSRClusterStage`, :class:`SLSRTrainGANStage`,
   :class:`SLSRGenerateStage`, :class:`SLSRFinetuneStage`.
 """
-from mmreidgen.config import (
-    ConfigError,
-    load_config,
-    resolve_stage,
-    stage_names,
-)
-
 from .base_stage import BaseStage
 from .pipeline_runner import PipelineRunner, StaleStageError
 from .runs import (
@@ -37,8 +30,7 @@ from .slsr_stages import (
 from .train_test_stages import TestStage, TrainStage, train_in_dir
 
 __all__ = [
-    'BaseStage', 'ConfigError', 'load_config', 'resolve_stage',
-    'stage_names', 'PipelineRunner', 'StaleStageError', 'TrainStage',
+    'BaseStage', 'PipelineRunner', 'StaleStageError', 'TrainStage',
     'TestStage', 'train_in_dir', 'SLSRClusterStage', 'SLSRTrainGANStage',
     'SLSRGenerateStage', 'SLSRFinetuneStage', 'read_clusters',
     'SPLIT_VARIABLES', 'add_result_dump', 'evaluate_splits',

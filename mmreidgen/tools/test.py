@@ -92,5 +92,7 @@ def run() -> None:
     run_tool(main, lambda: STATE.get('work_dir'))
 
 
+__all__ = ['STATE', 'first_missing_folder', 'main', 'parse_args', 'run']
+
 if __name__ == '__main__':
     run()

@@ -162,5 +162,10 @@ def run(program: Sequence[str] = ('tools/train.py', )) -> None:
     run_tool(main, lambda: STATE.get('work_dir'), interrupted)
 
 
+__all__ = [
+    'STATE', 'interrupted', 'main', 'parse_args', 'resume_command', 'run',
+    'tool_hooks', 'train'
+]
+
 if __name__ == '__main__':
     run(['-m', 'mmreidgen.tools.train'])

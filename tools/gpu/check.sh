@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The prepared GPU check of issue 15, one command on the GPU machine:
+# The prepared GPU check, one command on the GPU machine:
 #
 #   bash tools/gpu/check.sh [--dry-run] [OUT_DIR]
 #

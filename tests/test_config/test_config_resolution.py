@@ -9,12 +9,12 @@ from mmengine.config import Config
 
 from mmreidgen.apis import find_config, load_config
 from mmreidgen.config import (
+    ConfigError,
     check_cfg_options,
     resolve_references,
     resolve_schedule,
     stage_names,
 )
-from mmreidgen.stages import ConfigError
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 BASELINE = osp.join(REPO, 'configs', 'baseline',
