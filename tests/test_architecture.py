@@ -136,11 +136,53 @@ def circles(edges: Dict[str, Dict[str, str]]) -> List[str]:
     return found
 
 
+def private_imports(root: str, folders=('mmreidgen', 'tools')) -> List[str]:
+    """Every ``from mmreidgen... import _name`` (or a relative one) in the
+    files under ``folders``: a leading underscore means "this file
+    only"."""
+    found = []
+    for top in folders:
+        for folder, _, files in os.walk(osp.join(root, top)):
+            for file in sorted(f for f in files if f.endswith('.py')):
+                path = osp.join(folder, file)
+                with open(path, encoding='utf-8') as f:
+                    tree = ast.parse(f.read(), filename=path)
+                for node in ast.walk(tree):
+                    if isinstance(node, ast.ImportFrom) and (
+                            node.level or (node.module or '').split('.')[0]
+                            == 'mmreidgen'):
+                        found += [
+                            f'{osp.relpath(path, root)}:{node.lineno}: '
+                            f'{alias.name}' for alias in node.names
+                            if alias.name.startswith('_')
+                            and not alias.name.startswith('__')
+                        ]
+    return found
+
+
 def test_imports_point_down():
     found = violations(REPO)
     assert not found, ('Imports that run up a layer (see docs/en/'
                        'advanced_guides/architecture.md): move the module '
                        'up, or what it needs down.\n' + '\n'.join(found))
+
+
+def test_no_module_imports_a_private_name():
+    found = private_imports(REPO)
+    assert not found, ('Private names imported from another module: make '
+                       'them public (no leading underscore).\n' +
+                       '\n'.join(found))
+
+
+def test_a_private_import_is_found(tmp_path):
+    root = write_package(tmp_path, {
+        'stages/runs.py': 'from mmreidgen.config.plain import _walk, merge\n',
+        'stages/other.py': 'from .runs import __all__, _helper\n',
+    })
+    assert private_imports(root, ('mmreidgen', )) == [
+        'mmreidgen/stages/other.py:1: _helper',
+        'mmreidgen/stages/runs.py:1: _walk'
+    ]
 
 
 def test_every_package_has_a_layer():

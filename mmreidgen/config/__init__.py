@@ -18,34 +18,17 @@ model, dataset or stage.
 - :mod:`.loader`: :func:`find_config` (a checkout's or the installed
   package's ``configs/``) and :func:`load_config`.
 """
-from .errors import ConfigError
-from .loader import base_cycle, config_roots, find_config, load_config
-from .overrides import check_cfg_options
-from .pipeline import (
-    PIPELINE_KEYS,
-    RUNNER_KEYS,
-    check_resolved,
-    is_pipeline,
-    merge,
-    resolve_single,
-    resolve_stage,
-    stage_names,
-    variables,
-)
-from .plain import to_plain
-from .references import resolve_references, substitute_work_dir
-from .schedules import (
-    EPOCH_IMAGES_KEY,
-    FRACTIONS,
-    explicit_wins,
-    resolve_schedule,
-)
+from . import errors, loader, overrides, pipeline, plain, references, schedules
+from .errors import *  # noqa: F401,F403
+from .loader import *  # noqa: F401,F403
+from .overrides import *  # noqa: F401,F403
+from .pipeline import *  # noqa: F401,F403
+from .plain import *  # noqa: F401,F403
+from .references import *  # noqa: F401,F403
+from .schedules import *  # noqa: F401,F403
 
+# Every public name of the modules above.
 __all__ = [
-    'ConfigError', 'load_config', 'find_config', 'config_roots',
-    'base_cycle', 'resolve_stage', 'resolve_single', 'resolve_references',
-    'substitute_work_dir', 'resolve_schedule', 'check_cfg_options',
-    'check_resolved', 'stage_names', 'is_pipeline', 'variables', 'merge',
-    'explicit_wins', 'to_plain', 'PIPELINE_KEYS', 'RUNNER_KEYS',
-    'EPOCH_IMAGES_KEY', 'FRACTIONS'
+    name for module in (errors, loader, overrides, pipeline, plain,
+                        references, schedules) for name in module.__all__
 ]
