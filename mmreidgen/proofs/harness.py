@@ -331,9 +331,10 @@ class ProofHarness:
                 raise ProofError(
                     f'Row {row["name"]!r} claims to beat {beats!r}, which '
                     f'is not a row of the grid ({names}).')
-            if not osp.isfile(config_path(row)):
-                raise ProofError(f'Row {row["name"]!r}: config '
-                                 f'{row["config"]} does not exist.')
+            try:
+                config_path(row)
+            except FileNotFoundError as err:
+                raise ProofError(f'Row {row["name"]!r}: {err}') from None
             if row.get('test') is not None and row.get('metrics'):
                 raise ProofError(f'Row {row["name"]!r} gives both `test` '
                                  'and `metrics`; keep one.')
