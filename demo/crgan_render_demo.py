@@ -6,7 +6,7 @@ background after the target image ``X_T`` with the person masked out
 the dataset layout (``<data_root>/masks/<subfolder>/<image stem>.png``, as
 ``tools/dataset_converters/make_person_masks.py`` writes it) when the image
 lies in a dataset folder, and computed with GrabCut
-(``mmreidgen.datasets.person_masks``) otherwise.
+(``mmreidgen.datasets.preparation.person_masks``) otherwise.
 
 Writes one PNG (``--out``) with the columns: source, source mask, target,
 target mask, masked target ``X'_T``, context mask ``X_C`` and the
@@ -32,7 +32,10 @@ from mmengine.dataset import Compose
 from mmreidgen.apis import crgan_render, init_model, load_config
 from mmreidgen.apis.cli import add_cfg_options, add_device_argument, run_tool
 from mmreidgen.apis.rendering import check_generator_trained
-from mmreidgen.datasets.person_masks import GrabCutMasker, mask_path_for
+from mmreidgen.datasets.preparation.person_masks import (
+    GrabCutMasker,
+    mask_path_for,
+)
 from mmreidgen.registry import TRANSFORMS
 from mmreidgen.utils import register_all_modules
 from mmreidgen.visualization import ReIDVisualizer

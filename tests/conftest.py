@@ -46,3 +46,9 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Test files marked ``early`` (long ones) start first: with one worker
+    per core, a long file collected last would end the run alone."""
+    items.sort(key=lambda item: item.get_closest_marker('early') is None)

@@ -16,9 +16,9 @@ from conftest import load_tool
 from mmengine.runner import Runner
 
 from mmreidgen.apis import load_config
+from mmreidgen.config import is_pipeline
 from mmreidgen.registry import MODELS
 from mmreidgen.stages import PipelineRunner
-from mmreidgen.stages.config import is_pipeline
 from mmreidgen.utils import drop_pretrained
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))

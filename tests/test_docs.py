@@ -105,7 +105,7 @@ def test_dgnet_quick_run_is_short():
     from conftest import load_tool
 
     from mmreidgen.apis import load_config
-    from mmreidgen.stages.config import stage_names
+    from mmreidgen.config import stage_names
     with open(osp.join(REPO, 'configs/dgnet/README.md'),
               encoding='utf-8') as f:
         text = f.read().split('## Quick run', 1)[1]

@@ -3,7 +3,9 @@
 The wheel is built from a copy of the source tree (nothing is written into
 the repository) and installed with ``--no-deps`` into a fresh virtual
 environment whose dependencies are this interpreter's (a ``.pth`` file
-adds its site-packages), then used from outside the repository.
+adds its site-packages), then used from outside the repository: it loads
+configs and models, and runs a tiny proof grid, whose training and test
+run through the package's entry points.
 """
 import glob
 import json
@@ -21,6 +23,7 @@ import pytest
 from conftest import REPO
 from packaging.requirements import Requirement
 
+from mmreidgen.proofs import read_metrics
 from mmreidgen.utils.environment import read_lock
 
 IGNORE = shutil.ignore_patterns('.venv', '.git', 'work_dirs', 'data',
@@ -29,6 +32,8 @@ IGNORE = shutil.ignore_patterns('.venv', '.git', 'work_dirs', 'data',
                                 '*.whl', 'wheels')
 # Distributions whose installed copy pip must never replace.
 KEPT = ('torch', 'torchvision', 'mmcv', 'mmcv-lite')
+# Building the wheel and training from it take a while: start first.
+pytestmark = pytest.mark.early
 
 
 def read_requirements(name: str) -> list:
@@ -205,8 +210,10 @@ CHECK = textwrap.dedent('''
 ''')
 
 
-def test_wheel_installs_without_deps_and_works(wheel, tmp_path):
-    venv = tmp_path / 'venv'
+@pytest.fixture(scope='module')
+def installed(wheel, tmp_path_factory) -> tuple:
+    """(python, purelib) of a fresh venv with the wheel installed."""
+    venv = tmp_path_factory.mktemp('installed') / 'venv'
     subprocess.run([sys.executable, '-m', 'venv', '--without-pip',
                     str(venv)], check=True)
     python = str(venv / 'bin' / 'python')
@@ -222,6 +229,11 @@ def test_wheel_installs_without_deps_and_works(wheel, tmp_path):
         [sys.executable, '-m', 'pip', '--python', python, 'install', '-q',
          '--no-deps', '--ignore-installed', wheel],
         check=True, capture_output=True, env=env())
+    return python, purelib
+
+
+def test_wheel_installs_without_deps_and_works(installed, tmp_path):
+    python, purelib = installed
     work = tmp_path / 'elsewhere'
     work.mkdir()
     proc = subprocess.run([python, '-c', CHECK], cwd=work,
@@ -234,3 +246,51 @@ def test_wheel_installs_without_deps_and_works(wheel, tmp_path):
     assert out['crgan'] == 'CRGAN' and out['model'] == 'ReIDBaseline', out
     # Installing the wheel with its dependencies would change nothing.
     assert out['unmet'] == []
+
+
+GRID = textwrap.dedent('''
+    import json, sys
+    from mmreidgen.proofs import run_proofs
+    root = sys.argv[1]
+    train = {
+        'data_root': f'{root}/synthmarket', 'num_classes': 8,
+        'train_cfg.max_iters': 4, 'train_batch_size': 8,
+        'num_instances': 2, 'test_batch_size': 64, 'num_workers': 0,
+        'default_hooks.logger.interval': 2,
+        'train_dataloader.persistent_workers': False,
+        'test_dataloader.persistent_workers': False,
+    }
+    grid = dict(description='tiny', rows=[dict(
+        name='transfer', label='transfer',
+        config='configs/baseline/baseline_r18w16_synthmarket.py',
+        cfg_options=train, test=dict(data_root=f'{root}/synthduke'))])
+    results = run_proofs('tiny', seeds=[0], work_dir='grid', grid=grid)
+    print(json.dumps(results['rows'][0]['runs']))
+''')
+
+
+def test_wheel_runs_a_grid_outside_the_repository(installed, synth_root,
+                                                   tmp_path):
+    """A proof grid from the installed package: its config found in the
+    wheel, training and test run as ``python -m mmreidgen.tools...``."""
+    python, purelib = installed
+    work = tmp_path / 'elsewhere'
+    work.mkdir()
+    proc = subprocess.run([python, '-c', GRID, synth_root], cwd=work,
+                          capture_output=True, text=True, env=env())
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    runs = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert set(runs) == {'0'}
+    assert 0 <= runs['0']['mAP'] <= 100, runs
+    run = work / 'grid' / 'transfer' / 'seed0'
+    metrics = read_metrics(str(run / 'proof_test' / 'metrics.json'))
+    assert metrics['mAP'] == runs['0']['mAP']
+    config = osp.join(purelib, 'mmreidgen', '.mim', 'configs', 'baseline',
+                      'baseline_r18w16_synthmarket.py')
+    commands = [line for name in ('proof_train.log', 'proof_test.log')
+                for line in (run / name).read_text().splitlines()
+                if line.startswith('$ ')]
+    assert [c.split()[2:5] for c in commands] == [
+        ['-m', 'mmreidgen.tools.train', config],
+        ['-m', 'mmreidgen.tools.test', config]], commands
+    assert not osp.exists(osp.join(REPO, 'work_dirs', 'proofs', 'tiny'))

@@ -15,7 +15,7 @@
 #           <work_dir>/stage3_finetune/final.pth  [--cfg-options
 #           model.test_cfg.lmp=True]
 # Choices the paper leaves open are listed in configs/crgan/README.md.
-# '${name}' refers to the variable `name` (mmreidgen/stages/config.py).
+# '${name}' refers to the variable `name` (mmreidgen/config/references.py).
 _base_ = [
     '../_base_/datasets/reid_test.py',
     '../_base_/default_runtime.py',

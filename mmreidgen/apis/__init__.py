@@ -17,7 +17,7 @@ Every tool and pipeline stage goes through these functions (mmpretrain's
   :func:`crgan_render_metrics` measures them;
 - :func:`export_onnx`, :func:`verify_onnx`: the feature extractor as ONNX.
 """
-from mmreidgen.stages.config import find_config, load_config
+from mmreidgen.config import find_config, load_config
 from mmreidgen.utils.image_files import list_images
 
 from .data import build_dataloader

@@ -5,8 +5,8 @@ from typing import Optional, Union
 import torch.nn as nn
 from mmengine.config import Config
 
+from mmreidgen.config import load_config
 from mmreidgen.registry import MODELS
-from mmreidgen.stages.config import load_config
 from mmreidgen.utils.checkpoint_check import check_checkpoint_compatible
 from mmreidgen.utils.setup_env import register_all_modules
 

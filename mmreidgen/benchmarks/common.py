@@ -1,6 +1,6 @@
 """What the benchmarks share: sizes, features, memory, fresh processes.
 
-The benchmark modules and the GPU check (:mod:`mmreidgen.utils.gpu_check`)
+The benchmark modules and the GPU check (:mod:`mmreidgen.benchmarks.gpu_check`)
 import these. Memory figures come from a fresh process each
 (:func:`run_worker`): pages a process has freed stay with it, so a second
 measure in the same process would see less.

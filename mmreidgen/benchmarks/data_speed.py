@@ -1,4 +1,4 @@
-"""Data loading share of a training, before and after issue 13's changes.
+"""Data loading share of a training, under each loading setting.
 
 Trains the same config (by default ``baseline_r18w16_synthduke.py``, the
 oracle of ``make demo``) for ``iters`` iterations once per loading setting,

@@ -16,7 +16,7 @@ batch:
 The paths are interleaved ``repeats`` times (:func:`interleaved_times`);
 ``tools/analysis_tools/benchmark_train.py`` prints the ratio of the medians
 (goal <= 1.1) for CR-GAN stage II and DG-Net (:func:`report`), and the GPU
-check (:mod:`mmreidgen.utils.gpu_check`) measures every model in every
+check (:mod:`mmreidgen.benchmarks.gpu_check`) measures every model in every
 precision with the same loops.
 """
 import argparse

@@ -4,6 +4,7 @@ assumed."""
 import copy
 from typing import Dict, Iterable, List, Optional
 
+from mmreidgen.config import resolve_stage, stage_names, to_plain
 from mmreidgen.registry import DATASETS
 from mmreidgen.utils.progress import ProgressBar
 
@@ -23,12 +24,7 @@ def _loaders(cfg) -> List[dict]:
     loaders = []
     configs = [cfg]
     if cfg.get('runner_type') == 'PipelineRunner':
-        from mmreidgen.stages.config import (
-            _to_plain,
-            resolve_stage,
-            stage_names,
-        )
-        top = _to_plain(cfg._cfg_dict)
+        top = to_plain(cfg._cfg_dict)
         configs = [
             resolve_stage(top, name, str(cfg.work_dir))
             for name in stage_names(top)
@@ -115,7 +111,7 @@ def check_epoch_images(cfg, where: str = 'the config') -> None:
     """Refuse a schedule computed from another number of training images.
 
     ``max_epochs`` with ``num_images`` become ``max_iters`` before any data
-    is read (:func:`mmreidgen.stages.config.resolve_schedule`, which
+    is read (:func:`mmreidgen.config.resolve_schedule`, which
     records the count as ``cfg.epoch_images``); here the train set is
     built and its length compared with that count.
 

@@ -33,19 +33,21 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional
 
 from mmreidgen.apis import load_config
+from mmreidgen.config import is_pipeline
 from mmreidgen.stages import PipelineRunner
 from mmreidgen.stages.base_stage import read_json
-from mmreidgen.stages.config import is_pipeline
 from mmreidgen.stages.pipeline_runner import CONFIG_COPY, MARKER
 
 from .harness import (
     RUN_RECORD,
+    TEST,
+    TRAIN,
     ProofHarness,
-    _config_path,
-    _stage_done,
     call_logged,
+    config_path,
     format_options,
     parse_options,
+    stage_done,
     test_options,
     train_options,
 )
@@ -67,7 +69,7 @@ def work_units(row: dict, seed: int, run_dir: str) -> Dict[str, dict]:
     """The units of work of a run (stages, or ``train``) with their real
     schedule: ``{name: dict(kind=..., length=...)}``."""
     options = parse_options(format_options(train_options(row, seed)))
-    cfg = load_config(_config_path(row), options, work_dir=run_dir)
+    cfg = load_config(config_path(row), options, work_dir=run_dir)
     if is_pipeline(cfg):
         runner = PipelineRunner(cfg)
         out = {}
@@ -88,7 +90,7 @@ def probe_options(row: dict, seed: int, run_dir: str,
                   probe_iters: int) -> dict:
     """The row's training options plus what cuts every stage short."""
     options = dict(train_options(row, seed))
-    cfg = load_config(_config_path(row), parse_options(
+    cfg = load_config(config_path(row), parse_options(
         format_options(options)), work_dir=run_dir)
     top = cfg._cfg_dict.to_dict()
     short = {}
@@ -168,7 +170,7 @@ def probe_row(harness: ProofHarness, row: dict, seed: int,
         shutil.rmtree(probe_dir)
     os.makedirs(probe_dir)
     log = osp.join(probe_dir, 'probe.log')
-    cmd = [harness.python, 'tools/train.py', row['config'], '--work-dir',
+    cmd = [harness.python, *TRAIN, config_path(row), '--work-dir',
            probe_dir, '--cfg-options', *format_options(options)]
     cpu, wall = call_logged(cmd, log, harness.device)
     model = {}
@@ -192,7 +194,7 @@ def probe_row(harness: ProofHarness, row: dict, seed: int,
         ckpt = find_resumable_checkpoint(probe_dir)
         test_dir = osp.join(probe_dir, 'proof_test')
         os.makedirs(test_dir, exist_ok=True)
-        cmd = [harness.python, 'tools/test.py', row['config'], ckpt,
+        cmd = [harness.python, *TEST, config_path(row), ckpt,
                '--work-dir', test_dir, '--cfg-options',
                *format_options(test_options(row, seed))]
         test_cpu, test_wall = call_logged(cmd, log, harness.device)
@@ -255,7 +257,7 @@ def estimate(harness: ProofHarness, probe_iters: int = 24) -> dict:
                                   f'{seed}', []).append(name)
                 continue
             if stage != 'train' and any(
-                    _stage_done(osp.join(d, stage), unit_keys[stage])
+                    stage_done(osp.join(d, stage), unit_keys[stage])
                     for d in [run_dir] + harness.shared_run_dirs(seed)):
                 continue
             seconds += _unit_cost(model[stage], units[stage], probe_iters)

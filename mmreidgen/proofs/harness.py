@@ -1,11 +1,13 @@
 """Run a proof grid (rows x seeds), resumably, and summarise it.
 
-Every run is a ``tools/train.py`` subprocess in its own folder
+Every run is a ``python -m mmreidgen.tools.train`` subprocess (the command
+of ``tools/train.py``) in its own folder
 ``<work_dir>/<row>/seed<k>/`` with ``randomness.seed=<k>`` added to the
 row's ``--cfg-options``, so each seed re-runs every stochastic stage
 (initialisation, sampling, clustering, GAN training, generated images);
 no seed reuses another seed's files. A row with ``test`` is then
-evaluated with ``tools/test.py`` into ``<run>/proof_test/metrics.json``.
+evaluated with ``python -m mmreidgen.tools.test`` into
+``<run>/proof_test/metrics.json``.
 
 Resuming. ``<run>/proof_run.json`` records the run's config key when the
 run starts and its CPU and wall time when it finishes. A finished run is
@@ -68,22 +70,29 @@ from mmengine.logging import print_log
 
 from mmreidgen.apis import load_config
 from mmreidgen.apis.cli import ConfigOptionAction
+from mmreidgen.config import (
+    RUNNER_KEYS,
+    ConfigError,
+    find_config,
+    is_pipeline,
+    to_plain,
+)
 from mmreidgen.engine.checkpoint import find_resumable_checkpoint
 from mmreidgen.stages import PipelineRunner
 from mmreidgen.stages.base_stage import read_json, write_json
-from mmreidgen.stages.config import (
-    REPO_ROOT,
-    RUNNER_KEYS,
-    ConfigError,
-    _to_plain,
-    is_pipeline,
-)
-from mmreidgen.stages.pipeline_runner import CONFIG_COPY, MARKER, _canonical
+from mmreidgen.stages.pipeline_runner import CONFIG_COPY, MARKER, canonical
 from mmreidgen.utils.environment import environment_record
 
 from .summary import read_metrics, write_results
 
 RUN_RECORD = 'proof_run.json'
+# The training and test commands of every run: the package's entry points
+# (tools/train.py and tools/test.py run the same), so a grid runs from an
+# installed package too.
+TRAIN = ('-m', 'mmreidgen.tools.train')
+TEST = ('-m', 'mmreidgen.tools.test')
+# The package's folder: git_commit asks git there.
+PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TEST_DIR = 'proof_test'
 # Harness files of a run folder; never copied into another row's folder.
 _OWN_FILES = (RUN_RECORD, TEST_DIR, 'proof_train.log', 'proof_test.log')
@@ -135,9 +144,10 @@ def test_options(row: dict, seed: int) -> dict:
     return options
 
 
-def _config_path(row: dict) -> str:
-    path = row['config']
-    return path if osp.isabs(path) else osp.join(REPO_ROOT, path)
+def config_path(row: dict) -> str:
+    """The config file of ``row``: a path, or a name under ``configs/``
+    of the checkout or the installed package (:func:`find_config`)."""
+    return find_config(row['config'])
 
 
 def run_keys(row: dict, seed: int, run_dir: str) -> Dict[str, str]:
@@ -150,16 +160,16 @@ def run_keys(row: dict, seed: int, run_dir: str) -> Dict[str, str]:
     work dir is left out of both, so equal configs of two rows match.
     """
     options = parse_options(format_options(train_options(row, seed)))
-    cfg = load_config(_config_path(row), options, work_dir=run_dir)
+    cfg = load_config(config_path(row), options, work_dir=run_dir)
     if is_pipeline(cfg):
         keys = PipelineRunner(cfg)._keys()
         return {name: key['hash'] for name, key in keys.items()}
     # Only what a runner reads: a top-level variable matters where it is
     # referenced, and references are resolved (a new unused variable, or a
     # change of one, e.g. vis_backends, does not change what is trained).
-    plain = {k: v for k, v in _to_plain(cfg._cfg_dict).items()
+    plain = {k: v for k, v in to_plain(cfg._cfg_dict).items()
              if k in RUNNER_KEYS}
-    canon = _canonical(plain, osp.abspath(run_dir))
+    canon = canonical(plain, osp.abspath(run_dir))
     text = json.dumps(canon, sort_keys=True, default=str)
     return {'train': hashlib.sha256(text.encode()).hexdigest()}
 
@@ -197,11 +207,11 @@ def share_stages(keys: Dict[str, str], run_dir: str,
     for name, digest in keys.items():
         mine = osp.join(run_dir, name)
         if osp.exists(mine):
-            if _stage_done(mine, digest):
+            if stage_done(mine, digest):
                 continue  # copied or run before
             break
         source = next((d for d in others
-                       if _stage_done(osp.join(d, name), digest)), None)
+                       if stage_done(osp.join(d, name), digest)), None)
         if source is None:
             break
         os.makedirs(run_dir, exist_ok=True)
@@ -210,7 +220,7 @@ def share_stages(keys: Dict[str, str], run_dir: str,
     return shared
 
 
-def _stage_done(stage_dir: str, digest: str) -> bool:
+def stage_done(stage_dir: str, digest: str) -> bool:
     record = read_json(osp.join(stage_dir, CONFIG_COPY))
     return bool(record) and record.get('hash') == digest and osp.exists(
         osp.join(stage_dir, MARKER))
@@ -230,7 +240,7 @@ def subprocess_env(device: str = 'cpu') -> dict:
 
 def call_logged(cmd: List[str], log_path: str,
                 device: str = 'cpu') -> tuple:
-    """Run ``cmd`` from the repo root, appending its output to
+    """Run ``cmd`` in the current folder, appending its output to
     ``log_path``; return (CPU s, wall s) of that subprocess alone.
 
     Raises:
@@ -240,8 +250,8 @@ def call_logged(cmd: List[str], log_path: str,
     with open(log_path, 'a', encoding='utf-8') as log:
         log.write(f'$ {" ".join(cmd)}\n')
         log.flush()
-        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=subprocess_env(
-            device), stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, env=subprocess_env(device),
+                                stdout=log, stderr=subprocess.STDOUT)
         # wait4: this child's own resource use, even with other children
         # running (RUSAGE_CHILDREN would mix them).
         _, status, usage = os.wait4(proc.pid, 0)
@@ -263,11 +273,11 @@ def git_commit() -> Optional[str]:
     """The repository's commit, with ``+dirty`` when tracked files differ
     from it; None outside a git checkout."""
     try:
-        head = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=REPO_ROOT,
+        head = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=PACKAGE_DIR,
                               capture_output=True, text=True, check=True)
         dirty = subprocess.run(
             ['git', 'status', '--porcelain', '--untracked-files=no'],
-            cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+            cwd=PACKAGE_DIR, capture_output=True, text=True, check=True)
     except (OSError, subprocess.CalledProcessError):
         return None
     return head.stdout.strip() + ('+dirty' if dirty.stdout.strip() else '')
@@ -324,9 +334,10 @@ class ProofHarness:
                 raise ProofError(
                     f'Row {row["name"]!r} claims to beat {beats!r}, which '
                     f'is not a row of the grid ({names}).')
-            if not osp.isfile(_config_path(row)):
-                raise ProofError(f'Row {row["name"]!r}: config '
-                                 f'{row["config"]} does not exist.')
+            try:
+                config_path(row)
+            except FileNotFoundError as err:
+                raise ProofError(f'Row {row["name"]!r}: {err}') from None
             if row.get('test') is not None and row.get('metrics'):
                 raise ProofError(f'Row {row["name"]!r} gives both `test` '
                                  'and `metrics`; keep one.')
@@ -420,7 +431,7 @@ class ProofHarness:
             if state.get(owner) is None and owner not in state:
                 return False
             owner_dir = self.run_dir(self._row(owner[0]), owner[1])
-            if stage != 'train' and _stage_done(
+            if stage != 'train' and stage_done(
                     osp.join(owner_dir, stage), keys[unit][stage]):
                 continue
             return False
@@ -530,8 +541,8 @@ class ProofHarness:
         cpu = wall = 0.0
         if 'train' not in shared:
             words = format_options(train_options(row, seed))
-            cmd = [self.python, 'tools/train.py', row['config'],
-                   '--work-dir', run_dir]
+            cmd = [self.python, *TRAIN, config_path(row), '--work-dir',
+                   run_dir]
             if single and find_resumable_checkpoint(run_dir) is not None:
                 cmd.append('--resume')
             cmd += ['--cfg-options', *words]
@@ -580,7 +591,7 @@ class ProofHarness:
                 {k: done.get(k) for k in want} == want:
             return
         os.makedirs(test_dir, exist_ok=True)
-        cmd = [self.python, 'tools/test.py', row['config'],
+        cmd = [self.python, *TEST, config_path(row),
                osp.join(run_dir, ckpt), '--work-dir', test_dir,
                '--out-metrics', metrics, '--cfg-options',
                *format_options(options)]
@@ -592,7 +603,7 @@ class ProofHarness:
                     osp.join(test_dir, 'proof_test.json'))
 
     def _call(self, cmd: List[str], log_path: str):
-        """Run ``cmd`` from the repo root; return (CPU s, wall s)."""
+        """Run ``cmd``; return (CPU s, wall s)."""
         return call_logged(cmd, log_path, self.device)
 
     def metrics_of(self, row: dict, seed: int) -> Optional[dict]:
@@ -656,5 +667,5 @@ def run_proofs(name: str, seeds: Sequence[int] = (0, 1, 2),
             grid = get_grid(name)
         except KeyError as err:
             raise ConfigError(err.args[0]) from None
-    work_dir = work_dir or osp.join(REPO_ROOT, 'work_dirs', 'proofs', name)
+    work_dir = work_dir or osp.join('work_dirs', 'proofs', name)
     return ProofHarness(grid, seeds, work_dir, name=name, **kwargs).run()

@@ -53,7 +53,7 @@ class BaseStage:
     A stage is built by :class:`PipelineRunner` as ``Stage(cfg=...,
     work_dir=..., name=..., **args)`` from a config's
     ``stages=dict(name=dict(type=..., cfg=dict(...), **args))``; ``cfg``
-    is the stage's resolved config (see :mod:`mmreidgen.stages.config`).
+    is the stage's resolved config (see :mod:`mmreidgen.config`).
     Subclasses write ``run``.
 
     Args:

@@ -11,6 +11,14 @@ from typing import Any, Dict, List, Optional, Sequence
 from mmengine.config import Config
 from mmengine.logging import print_log
 
+from mmreidgen.config import (
+    EPOCH_IMAGES_KEY,
+    ConfigError,
+    check_resolved,
+    resolve_stage,
+    stage_names,
+    to_plain,
+)
 from mmreidgen.registry import RUNNERS, STAGES
 from mmreidgen.utils.config_check import (
     amp_dtype,
@@ -20,13 +28,6 @@ from mmreidgen.utils.config_check import (
 from mmreidgen.utils.work_dir_lock import work_dir_lock
 
 from .base_stage import read_json, write_json
-from .config import (
-    EPOCH_IMAGES_KEY,
-    ConfigError,
-    _to_plain,
-    resolve_stage,
-    stage_names,
-)
 
 MARKER = 'done'
 CONFIG_COPY = 'stage_config.json'
@@ -49,15 +50,15 @@ class StaleStageError(ConfigError):
     """A finished stage would be skipped although its config changed."""
 
 
-def _canonical(node: Any, root: str) -> Any:
+def canonical(node: Any, root: str) -> Any:
     if isinstance(node, dict):
         return {
-            str(k): _canonical(v, root)
+            str(k): canonical(v, root)
             for k, v in sorted(node.items(), key=lambda kv: str(kv[0]))
             if k not in _VOLATILE
         }
     if isinstance(node, (list, tuple)):
-        return [_canonical(v, root) for v in node]
+        return [canonical(v, root) for v in node]
     if isinstance(node, str):
         return node.replace(root, '{work_dir}')
     return node
@@ -88,7 +89,7 @@ class PipelineRunner:
     """Run ``cfg.stages`` in order; each stage in ``<work_dir>/<name>``.
 
     ``stages`` is a dict keyed by stage name (see
-    :mod:`mmreidgen.stages.config` for how a stage's config is resolved).
+    :mod:`mmreidgen.config` for how a stage's config is resolved).
     A stage's ``type`` is ``'train'`` (:class:`TrainStage`), ``'test'``
     (:class:`TestStage`) or another class registered in
     ``mmreidgen.registry.STAGES`` (SLSR's clustering, GAN, generation and
@@ -129,7 +130,8 @@ class PipelineRunner:
                  amp_dtype: Optional[str] = None,
                  extra_hooks: Sequence[dict] = (),
                  cfg_options: Optional[Dict[str, Any]] = None) -> None:
-        self.top = _to_plain(cfg._cfg_dict)
+        check_resolved(cfg, type(self).__name__)
+        self.top = to_plain(cfg._cfg_dict)
         names = stage_names(self.top)
         if not names:
             raise ConfigError(
@@ -202,7 +204,7 @@ class PipelineRunner:
         out, previous = {}, ''
         tool = self.tool_options()
         for name in self.names:
-            canon = _canonical(
+            canon = canonical(
                 resolve_stage(self.top, name, self.work_dir), self.work_dir)
             if tool:
                 canon['tool_options'] = tool

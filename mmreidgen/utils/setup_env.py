@@ -3,6 +3,17 @@ import datetime
 import warnings
 
 from mmengine import DefaultScope
+from mmengine.registry import Registry
+
+import mmreidgen.registry as registries
+
+
+def registry_nodes() -> list:
+    """Every registry node of :mod:`mmreidgen.registry`."""
+    return [
+        getattr(registries, name) for name in registries.__all__
+        if isinstance(getattr(registries, name), Registry)
+    ]
 
 
 def register_all_modules(init_default_scope: bool = True) -> None:
@@ -13,12 +24,11 @@ def register_all_modules(init_default_scope: bool = True) -> None:
             scope, so that mmengine's root registries look names up in
             mmreidgen's. Defaults to True.
     """
-    import mmreidgen.datasets  # noqa: F401
-    import mmreidgen.engine  # noqa: F401
-    import mmreidgen.evaluation  # noqa: F401
-    import mmreidgen.models  # noqa: F401
-    import mmreidgen.stages  # noqa: F401
-    import mmreidgen.visualization  # noqa: F401
+    # The packages that register are the registries' locations
+    # (mmreidgen/registry.py): looked up there rather than imported here,
+    # so that this bottom-layer module imports no higher layer.
+    for node in registry_nodes():
+        node.import_from_location()
 
     if not init_default_scope:
         return

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from mmreidgen.apis import init_model, load_config
-from mmreidgen.stages.config import is_pipeline
+from mmreidgen.config import is_pipeline
 from mmreidgen.utils import CheckpointMismatchError
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

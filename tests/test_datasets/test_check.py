@@ -38,7 +38,7 @@ def test_check_rejects_a_truncated_jpeg_that_cv2_imread_accepts(
 
 
 def _epoch_cfg(root, num_images):
-    from mmreidgen.stages.config import resolve_schedule
+    from mmreidgen.config import resolve_schedule
     dataset = dict(type='Market1501', data_root=root, subset='train',
                    pipeline=[dict(type='LoadReIDImage')])
     return Config(resolve_schedule(dict(

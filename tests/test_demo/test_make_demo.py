@@ -50,7 +50,7 @@ def test_cut_paste_starts_from_crgan_stage_one(demo, tmp_path):
     I checkpoint, and refuses to start without one."""
     from mmreidgen.apis import load_config
     from mmreidgen.proofs.harness import parse_options
-    from mmreidgen.stages import stage_names
+    from mmreidgen.config import stage_names
     crgan_dir = tmp_path / 'crgan'
     cfg = load_config(osp.join(demo.REPO, demo.CUTPASTE_CONFIG),
                       parse_options(demo.cut_paste_options(str(crgan_dir))))

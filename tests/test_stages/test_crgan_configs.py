@@ -15,8 +15,8 @@ from conftest import REPO
 from mmengine.logging import MessageHub
 
 from mmreidgen.apis import load_config
+from mmreidgen.config import stage_names
 from mmreidgen.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
-from mmreidgen.stages.config import stage_names
 from mmreidgen.structures import ReIDDataSample
 
 CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'crgan', '*.py')))

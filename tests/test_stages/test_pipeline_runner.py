@@ -7,13 +7,9 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
+from mmreidgen.config import ConfigError
 from mmreidgen.registry import STAGES
-from mmreidgen.stages import (
-    BaseStage,
-    ConfigError,
-    PipelineRunner,
-    StaleStageError,
-)
+from mmreidgen.stages import BaseStage, PipelineRunner, StaleStageError
 
 RAN = []
 

@@ -6,8 +6,8 @@ import os.path as osp
 import pytest
 
 from mmreidgen.apis import load_config
+from mmreidgen.config import stage_names
 from mmreidgen.registry import MODELS, STAGES
-from mmreidgen.stages.config import stage_names
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'slsr', '*.py')))

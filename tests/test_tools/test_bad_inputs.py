@@ -19,9 +19,9 @@ from conftest import load_tool
 from mmengine.config import Config
 
 from mmreidgen.apis import load_config
+from mmreidgen.config import ConfigError
 from mmreidgen.engine.hooks import LossDivergedError
 from mmreidgen.registry import MODELS
-from mmreidgen.stages import ConfigError
 from mmreidgen.utils import CheckpointMismatchError
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

@@ -10,9 +10,9 @@ import torch
 from conftest import REPO, load_tool
 
 from mmreidgen.apis import load_config
-from mmreidgen.evaluation import evaluate_splits
-from mmreidgen.evaluation.runs import split_variable
 from mmreidgen.registry import MODELS
+from mmreidgen.stages import evaluate_splits
+from mmreidgen.stages.runs import split_variable
 
 BASE = osp.join(REPO, 'configs/baseline/baseline_r18w16_synthmarket.py')
 NUM_IDS = 20  # 10 test identities per split

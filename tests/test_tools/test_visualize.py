@@ -13,10 +13,10 @@ from conftest import load_tool
 from mmengine.config import Config
 
 from mmreidgen.apis import load_config
+from mmreidgen.config import ConfigError
 from mmreidgen.evaluation.functional import evaluate_rank
 from mmreidgen.evaluation.functional.rank_list import rank_lists
 from mmreidgen.registry import MODELS
-from mmreidgen.stages import ConfigError
 from mmreidgen.visualization import reid_visualizer as reid_vis
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

@@ -1,4 +1,4 @@
-"""Data loading share of a training, before and after issue 13.
+"""Data loading share of a training, under each loading setting.
 
 Trains the same config for ``--iters`` iterations once per setting
 (mmengine's ``Runner`` with 2 workers, ``ReIDRunner`` with 2 workers, with

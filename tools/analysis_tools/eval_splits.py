@@ -13,8 +13,8 @@ The split is the config's top-level variable ``viper_split_id`` or
 ``cuhk03_split_id`` (``--split-var`` for another).
 """
 from mmreidgen.apis.cli import run_tool, tool_parser
-from mmreidgen.evaluation import evaluate_splits
 from mmreidgen.evaluation.functional import format_split_metrics
+from mmreidgen.stages import evaluate_splits
 from mmreidgen.utils import register_all_modules
 
 STATE = {}

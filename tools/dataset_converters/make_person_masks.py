@@ -29,7 +29,7 @@ import argparse
 import os.path as osp
 import sys
 
-from mmreidgen.datasets.person_masks import (
+from mmreidgen.datasets.preparation.person_masks import (
     DEFAULT_SUBSETS,
     MASK_BACKENDS,
     MASK_DIR,

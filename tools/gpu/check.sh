@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The prepared GPU check of issue 15, one command on the GPU machine:
+# The prepared GPU check, one command on the GPU machine:
 #
 #   bash tools/gpu/check.sh [--dry-run] [OUT_DIR]
 #
@@ -10,7 +10,7 @@
 # /tmp/mmreidgen_site, without dependencies, so the machine's torch,
 # numpy and OpenCV stay as they are. --dry-run runs the same code on the
 # CPU at tiny sizes with this checkout's .venv (part of `make test`).
-# The Python logic is mmreidgen/utils/gpu_check.py; extra arguments after
+# The Python logic is mmreidgen/benchmarks/gpu_check/; extra arguments after
 # `--` go to it (e.g. `-- --budget 400`).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -56,5 +56,5 @@ else
   ARGS=()
 fi
 set -o pipefail
-"$PY" -m mmreidgen.utils.gpu_check --out "$OUT_DIR" "${ARGS[@]}" \
+"$PY" -m mmreidgen.benchmarks.gpu_check --out "$OUT_DIR" "${ARGS[@]}" \
   "${EXTRA[@]}" 2>&1 | tee "$OUT_DIR/gpu_check.log"

@@ -23,8 +23,8 @@ from mmengine.registry import init_default_scope
 
 from mmreidgen.apis import load_config
 from mmreidgen.apis.cli import run_tool, tool_parser
+from mmreidgen.config import is_pipeline, stage_names
 from mmreidgen.registry import DATASETS
-from mmreidgen.stages.config import is_pipeline, stage_names
 from mmreidgen.utils import ProgressBar, register_all_modules
 from mmreidgen.visualization import ReIDVisualizer
 

@@ -17,7 +17,7 @@ from mmengine.config import Config
 
 from mmreidgen.apis import load_config
 from mmreidgen.apis.cli import run_tool, tool_parser
-from mmreidgen.stages.config import (
+from mmreidgen.config import (
     RUNNER_KEYS,
     is_pipeline,
     stage_names,

@@ -25,7 +25,7 @@ train_batch_size = 32  # Sec. 5.2
 # lr x0.1 every 40 epochs; 60 epochs for the baseline, 130 for SLSR on
 # real + generated images (the authors' train.py / sls_train.py). Epochs
 # become iterations from num_images and the batch size
-# (mmreidgen/stages/config.py).
+# (mmreidgen/config/references.py).
 optim_wrapper = dict(
     optimizer=dict(
         type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4, nesterov=True),

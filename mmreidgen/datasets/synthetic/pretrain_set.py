@@ -2,7 +2,7 @@
 
 The three papers fine-tune ImageNet-pretrained backbones; the synthetic
 benchmark cannot download ImageNet, so the small backbones of the proofs
-are pretrained once on this set instead (issue 13). It is deliberately
+are pretrained once on this set instead. It is deliberately
 unlike the benchmark: no people and none of its cameras, scenes or
 lighting (this module imports nothing from ``person``, ``scene``,
 ``camera``, ``lighting`` or ``styles``). Each class is an object

@@ -28,6 +28,7 @@ import sys
 from mmengine.logging import print_log
 from mmengine.runner import IterBasedTrainLoop, Runner
 
+from mmreidgen.config import check_resolved
 from mmreidgen.engine.optimizers import (
     regroup_scheduler_states,
     with_default_constructor,
@@ -144,6 +145,13 @@ class ReIDRunner(Runner):
     Everything else is mmengine's ``Runner``; the log file in
     ``<work_dir>/<timestamp>/`` still holds the dump.
     """
+
+    def __init__(self, *args, **kwargs) -> None:
+        # A '${...}' or a fraction of the run left in the config would
+        # reach a component as a value (mmengine's Config.fromfile does
+        # not resolve them; mmreidgen.config.load_config does).
+        check_resolved(kwargs.get('cfg') or kwargs, type(self).__name__)
+        super().__init__(*args, **kwargs)
 
     def build_train_loop(self, loop):
         loop = super().build_train_loop(loop)

@@ -7,7 +7,7 @@ from mmengine.model import BaseModule
 
 from mmreidgen.registry import MODELS
 
-from ..generators.dcgan_generator import _pair
+from ..generators.dcgan_generator import size_pair
 
 
 @MODELS.register_module()
@@ -50,7 +50,7 @@ class SLSRDCGANDiscriminator(BaseModule):
                  num_downsamples: int = 4,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        height, width = _pair(input_size, 'input_size')
+        height, width = size_pair(input_size, 'input_size')
         scale = 2**num_downsamples
         if num_downsamples < 1 or height % scale or width % scale:
             raise ValueError(

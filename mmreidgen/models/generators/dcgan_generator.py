@@ -8,7 +8,9 @@ from mmengine.model import BaseModule
 from mmreidgen.registry import MODELS
 
 
-def _pair(size: Union[int, Sequence[int]], name: str) -> Tuple[int, int]:
+def size_pair(size: Union[int, Sequence[int]], name: str) -> Tuple[int, int]:
+    """``(height, width)`` of an int or a pair; ``name`` names it in the
+    error."""
     if isinstance(size, int):
         return size, size
     if len(size) != 2:
@@ -60,7 +62,7 @@ class SLSRDCGANGenerator(BaseModule):
                  out_channels: int = 3,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        height, width = _pair(output_size, 'output_size')
+        height, width = size_pair(output_size, 'output_size')
         scale = 2**num_upsamples
         if num_upsamples < 1 or height % scale or width % scale:
             raise ValueError(

@@ -20,11 +20,11 @@ from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapper
 
 from mmreidgen.apis import load_config
+from mmreidgen.config import stage_names
 from mmreidgen.registry import (
     OPTIM_WRAPPER_CONSTRUCTORS,
     OPTIM_WRAPPERS,
 )
-from mmreidgen.stages.config import stage_names
 from mmreidgen.utils import enable_amp
 
 for folder in ('test_algorithms', 'test_reid'):

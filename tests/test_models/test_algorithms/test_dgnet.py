@@ -381,7 +381,7 @@ def test_full_size_iteration_on_cpu():
 ])
 def test_configs_build_their_stages(name, tmp_path):
     from mmreidgen.apis import load_config
-    from mmreidgen.stages.config import stage_names
+    from mmreidgen.config import stage_names
     path = f'{REPO}/configs/dgnet/{name}.py'
     work_dir = str(tmp_path)
     names = stage_names(load_config(path, work_dir=work_dir))

@@ -8,8 +8,9 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from conftest import REPO as ROOT
 
-from mmreidgen.datasets.person_masks import (
+from mmreidgen.datasets.preparation.person_masks import (
     DeepLabV3Masker,
     GrabCutMasker,
     MaskRCNNMasker,
@@ -19,7 +20,6 @@ from mmreidgen.datasets.person_masks import (
     mean_mask_iou,
 )
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(ROOT, 'tools', 'dataset_converters', 'make_person_masks.py')
 
 

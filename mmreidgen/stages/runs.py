@@ -14,7 +14,15 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from mmengine.logging import print_log
 
-from .functional.splits import aggregate_split_metrics
+from mmreidgen.config import load_config
+from mmreidgen.engine.checkpoint import load_checkpoint_file
+from mmreidgen.engine.dist import setup_cpu_distributed
+from mmreidgen.engine.runner import ReIDRunner
+from mmreidgen.evaluation.functional.splits import aggregate_split_metrics
+from mmreidgen.utils import cap_num_workers, work_dir_lock
+
+from .pipeline_runner import PipelineRunner
+from .train_test_stages import train_in_dir
 
 # Top-level variables that select a split, and how many splits there are.
 SPLIT_VARIABLES = {'cuhk03_split_id': 20, 'viper_split_id': 10}
@@ -60,9 +68,6 @@ def test_checkpoint(cfg, checkpoint: str, launcher: str = 'none',
     Returns:
         dict[str, float]: The test loop's metrics.
     """
-    from mmreidgen.engine.checkpoint import load_checkpoint_file
-    from mmreidgen.engine.dist import setup_cpu_distributed
-    from mmreidgen.utils import cap_num_workers, work_dir_lock
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(
             f'Checkpoint {checkpoint} does not exist; pass the path of a '
@@ -84,10 +89,8 @@ def test_checkpoint(cfg, checkpoint: str, launcher: str = 'none',
         if channels_last:
             hooks.append(dict(type='ChannelsLastHook'))
         if pipeline:
-            from mmreidgen.stages import PipelineRunner
             metrics = PipelineRunner(cfg, extra_hooks=hooks).test()
         else:
-            from mmreidgen.engine.runner import ReIDRunner
             cap_num_workers(cfg)
             cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + hooks
             metrics = ReIDRunner.from_cfg(cfg).test()
@@ -131,7 +134,6 @@ def _train_split(cfg, work_dir: str) -> str:
     hooks = [dict(type='CheckpointCheckHook', on_resume=True),
              dict(type='RNGStateHook')]
     if cfg.get('runner_type') == 'PipelineRunner':
-        from mmreidgen.stages import PipelineRunner
         runner = PipelineRunner(cfg, extra_hooks=hooks)
         runner.train()
         # The model of the last stage that trained one (SLSR's fine-tuning,
@@ -141,8 +143,6 @@ def _train_split(cfg, work_dir: str) -> str:
             if osp.isfile(final):
                 return final
         raise RuntimeError(f'No stage of {runner.work_dir} wrote final.pth.')
-    from mmreidgen.stages.train_test_stages import train_in_dir
-    from mmreidgen.utils import cap_num_workers
     cap_num_workers(cfg)
     cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + hooks
     return train_in_dir(cfg, work_dir)
@@ -187,7 +187,6 @@ def evaluate_splits(config: str,
         with ``split``, ``checkpoint`` and ``metrics``), ``num_splits``,
         ``mean`` and ``sd`` (:func:`aggregate_split_metrics`).
     """
-    from mmreidgen.stages.config import load_config
     if checkpoint is None and not train:
         raise ValueError('Pass the checkpoints as a pattern with {split} '
                          '(e.g. work_dirs/x_split{split}/final.pth), or '

@@ -8,7 +8,8 @@ import subprocess
 
 import pytest
 
-from mmreidgen.utils import gpu_check
+from mmreidgen.benchmarks import gpu_check
+from mmreidgen.benchmarks.train_speed import PLAIN_STEPS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SECTIONS = ('environment', 'cuda_tests', 'render', 'train', 'busy', 'eval')
@@ -29,7 +30,7 @@ def numbers(node):
 def test_settings_and_configs():
     assert gpu_check.SETTINGS[:3] == ('float32', 'float16', 'bfloat16')
     assert len(gpu_check.SETTINGS) == 6
-    assert set(gpu_check.TRAIN_SPECS) == set(gpu_check.PLAIN_STEPS)
+    assert set(gpu_check.TRAIN_SPECS) == set(PLAIN_STEPS)
     for full, small, _, _ in gpu_check.TRAIN_SPECS.values():
         assert osp.isfile(osp.join(REPO, full)), full
         assert osp.isfile(osp.join(REPO, small)), small

@@ -9,10 +9,11 @@ from conftest import REPO
 from mmengine.config import Config
 
 from mmreidgen.apis import load_config
-from mmreidgen.stages import ConfigError
-from mmreidgen.stages.config import (
+from mmreidgen.config import (
+    FRACTIONS,
     PIPELINE_KEYS,
     RUNNER_KEYS,
+    ConfigError,
     is_pipeline,
     merge,
     stage_names,
@@ -133,13 +134,11 @@ def child_targets(config, stage):
 
 
 def fraction_leaves(node, prefix=()):
-    """The path of the value of every ``*_ratio`` number."""
+    """The path of the value of every fraction (:data:`FRACTIONS`)."""
     if isinstance(node, dict):
         for key, value in node.items():
-            if isinstance(key, str) and key.endswith('_ratio') and \
-                    isinstance(value, (int, float)) and \
-                    key != 'eta_min_ratio':
-                yield prefix + (key[:-len('_ratio')], )
+            if key in FRACTIONS and isinstance(value, (int, float)):
+                yield prefix + (FRACTIONS[key], )
             else:
                 yield from fraction_leaves(value, prefix + (key, ))
 

@@ -1,15 +1,15 @@
 """The conventions :func:`mmreidgen.apis.load_config` resolves:
 ``'${name}'`` references, ``*_ratio`` and epoch schedules, stages keyed by
 name (None drops one), the checks of ``--cfg-options`` and of a config
-path (mmreidgen/stages/config.py)."""
+path (mmreidgen/config/)."""
 import os.path as osp
 
 import pytest
 from mmengine.config import Config
 
 from mmreidgen.apis import find_config, load_config
-from mmreidgen.stages import ConfigError
-from mmreidgen.stages.config import (
+from mmreidgen.config import (
+    ConfigError,
     check_cfg_options,
     resolve_references,
     resolve_schedule,
