@@ -49,8 +49,8 @@ def test_cut_paste_starts_from_crgan_stage_one(demo, tmp_path):
     """Cut, paste and learn trains only its stage III, from CR-GAN's stage
     I checkpoint, and refuses to start without one."""
     from mmreidgen.apis import load_config
-    from mmreidgen.proofs.harness import parse_options
     from mmreidgen.config import stage_names
+    from mmreidgen.proofs.harness import parse_options
     crgan_dir = tmp_path / 'crgan'
     cfg = load_config(osp.join(demo.REPO, demo.CUTPASTE_CONFIG),
                       parse_options(demo.cut_paste_options(str(crgan_dir))))
