@@ -118,8 +118,12 @@ def probe_options(row: dict, seed: int, run_dir: str,
 def _iteration_times(stage_dir: str) -> List[float]:
     """mmengine's logged ``time`` of each training iteration of a stage."""
     times = []
-    for path in sorted(glob.glob(osp.join(stage_dir, '*', 'vis_data',
-                                          'scalars.json'))):
+    # A stage that trains several models (SLSR's DCGANs) logs each in a
+    # sub-folder of its own.
+    paths = glob.glob(osp.join(stage_dir, '*', 'vis_data', 'scalars.json'))
+    paths += glob.glob(osp.join(stage_dir, '*', '*', 'vis_data',
+                                'scalars.json'))
+    for path in sorted(paths):
         with open(path, encoding='utf-8') as f:
             for line in f:
                 entry = json.loads(line)

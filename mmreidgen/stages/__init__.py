@@ -8,7 +8,8 @@ orchestrates (the math is in ``evaluation/functional`` and ``models``):
   changed settings, resumes interrupted ones;
 - :class:`TrainStage` (``'train'``), :class:`TestStage` (``'test'``);
 - SLSR's :class:`SLSRClusterStage`, :class:`SLSRTrainGANStage`,
-  :class:`SLSRGenerateStage`, :class:`SLSRFinetuneStage`.
+  :class:`SLSRGenerateStage`, :class:`SLSRFinetuneStage`,
+  :class:`SLSRFrechetStage`.
 """
 from .base_stage import BaseStage
 from .config import ConfigError, load_config, resolve_stage, stage_names
@@ -16,6 +17,7 @@ from .pipeline_runner import PipelineRunner, StaleStageError
 from .slsr_stages import (
     SLSRClusterStage,
     SLSRFinetuneStage,
+    SLSRFrechetStage,
     SLSRGenerateStage,
     SLSRTrainGANStage,
     read_clusters,
@@ -26,5 +28,6 @@ __all__ = [
     'BaseStage', 'ConfigError', 'load_config', 'resolve_stage',
     'stage_names', 'PipelineRunner', 'StaleStageError', 'TrainStage',
     'TestStage', 'train_in_dir', 'SLSRClusterStage', 'SLSRTrainGANStage',
-    'SLSRGenerateStage', 'SLSRFinetuneStage', 'read_clusters'
+    'SLSRGenerateStage', 'SLSRFinetuneStage', 'SLSRFrechetStage',
+    'read_clusters'
 ]

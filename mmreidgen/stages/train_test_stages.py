@@ -1,4 +1,5 @@
 """The two generic stages: train a config, evaluate a config."""
+import glob
 import json
 import os.path as osp
 from typing import Any, Dict
@@ -32,7 +33,9 @@ def train_in_dir(cfg, work_dir: str) -> str:
     The newest complete checkpoint of ``work_dir`` is resumed (an empty or
     truncated ``last_checkpoint`` is skipped); with none, training starts
     fresh from the config's ``load_from``. The last checkpoint is then
-    copied to ``<work_dir>/final.pth``.
+    copied to ``<work_dir>/final.pth``, and the best checkpoint that a
+    ``CheckpointHook(save_best=...)`` kept (by validation) to
+    ``<work_dir>/best.pth``.
 
     Returns:
         str: The path of ``final.pth``.
@@ -57,6 +60,12 @@ def train_in_dir(cfg, work_dir: str) -> str:
             'CheckpointHook in default_hooks.')
     final = osp.join(work_dir, 'final.pth')
     atomic_copy(last, final)
+    # CheckpointHook(save_best=...) keeps one best_<metric>_<iter>.pth;
+    # best.pth names it for later stages.
+    best = sorted(glob.glob(osp.join(work_dir, 'best_*.pth')),
+                  key=osp.getmtime)
+    if best:
+        atomic_copy(best[-1], osp.join(work_dir, 'best.pth'))
     return final
 
 
