@@ -282,3 +282,99 @@ def test_stochastic_stages_draw_from_the_config_seed(synth_root, tmp_path):
         stage = stage_cls(cfg=stage_cfg, work_dir=str(tmp_path), name=name,
                           **dict(args, seed=3))
         assert stage.seed == 3, name
+
+
+def test_random_identity_sets_keep_the_sizes_of_s_c(synth_root, pipeline_dir,
+                                                   tmp_path):
+    from mmreidgen.datasets.slsr_generated_dataset import (
+        random_identity_sets,
+    )
+    sets = random_identity_sets([5, 1, 8], 8, seed=3)
+    assert [len(s) for s in sets] == [5, 1, 8]
+    assert all(len(set(s)) == len(s) and 0 <= min(s) and max(s) < 8
+               for s in sets)
+    assert sets == random_identity_sets([5, 1, 8], 8, seed=3)
+    with pytest.raises(ValueError, match='sizes'):
+        random_identity_sets([9], 8)
+    # The generation stage labels each cluster with a random set of the
+    # size of its S_c.
+    stage_cls, cfg, args = stage_of(
+        PipelineRunner(tiny_cfg(synth_root, pipeline_dir)),
+        'stage4_generate')
+    out = str(tmp_path / 'random')
+    os.makedirs(out)
+    stage_cls(cfg=cfg, work_dir=out, name='stage4_generate',
+              **dict(args, identity_sets='random')).run()
+    meta = json.load(open(osp.join(out, 'sparse_labels.json')))
+    clusters = json.load(
+        open(osp.join(pipeline_dir, 'stage2_cluster', 'clusters.json')))
+    assert meta['identity_sets'] == 'random'
+    assert [len(s) for s in meta['identities']] == [
+        len(s) for s in clusters['identities']]
+    assert meta['identities'] == random_identity_sets(
+        [len(s) for s in clusters['identities']], 8, seed=0)
+    with pytest.raises(ValueError, match='identity_sets'):
+        stage_cls(cfg=cfg, work_dir=out, name='stage4_generate',
+                  **dict(args, identity_sets='uniform'))
+
+
+def test_cluster_dcgans_start_from_a_parent(synth_root, pipeline_dir,
+                                            tmp_path):
+    stage_cls, cfg, args = stage_of(
+        PipelineRunner(tiny_cfg(synth_root, pipeline_dir)), 'stage3_gan')
+    gan_dir = str(tmp_path / 'gan')
+    os.makedirs(gan_dir)
+    stage = stage_cls(cfg=cfg, work_dir=gan_dir, name='stage3_gan',
+                      **dict(args, init_from_parent=True))
+    stage.run()
+    parent = osp.join(gan_dir, 'parent', 'final.pth')
+    assert osp.isfile(parent)
+    lines = open(osp.join(gan_dir, 'parent', 'all.txt')).read().split(
+        '\n')[:-1]
+    sizes = json.load(open(osp.join(args['cluster_dir'],
+                                    'clusters.json')))['cluster_sizes']
+    assert len(lines) == sum(sizes)
+    assert stage.cluster_config(1).load_from == parent
+    assert osp.isfile(osp.join(gan_dir, 'cluster_1', 'final.pth'))
+    # Off by default: each DCGAN starts from its own initialisation.
+    plain = stage_cls(cfg=cfg, work_dir=gan_dir, name='stage3_gan', **args)
+    assert plain.cluster_config(1).load_from is None
+
+
+def test_cluster_report_against_camera_and_clothing(synth_root,
+                                                    pipeline_dir, tmp_path):
+    stage_cls, cfg, args = stage_of(
+        PipelineRunner(tiny_cfg(synth_root, pipeline_dir)),
+        'stage2_cluster')
+    out = str(tmp_path / 'cluster')
+    os.makedirs(out)
+    stage_cls(cfg=cfg, work_dir=out, name='stage2_cluster',
+              **dict(args, report=True)).run()
+    report = json.load(open(osp.join(out, 'clusters.json')))['report']
+    assert [r['label'] for r in report] == [
+        'identity', 'camera', 'upper colour', 'lower colour']
+    assert all(0 <= r['nmi'] <= 1 for r in report)
+    assert report[0]['num_values'] == 8
+    assert '| camera |' in open(osp.join(out, 'cluster_report.md')).read()
+
+
+def test_frechet_stage_compares_generated_and_real(synth_root,
+                                                   pipeline_dir, tmp_path):
+    out = str(tmp_path / 'frechet')
+    os.makedirs(out)
+    cfg = PipelineRunner(tiny_cfg(synth_root, pipeline_dir)).stage_config(
+        'stage1_baseline')
+    cfg.pop('stage')
+    stage = STAGES.get('SLSRFrechetStage')(
+        cfg=cfg, work_dir=out, name='frechet',
+        checkpoint=osp.join(pipeline_dir, 'stage1_baseline', 'final.pth'),
+        cluster_dir=osp.join(pipeline_dir, 'stage2_cluster'),
+        generated_dir=osp.join(pipeline_dir, 'stage4_generate'))
+    stage.run()
+    result = json.load(open(osp.join(out, 'frechet.json')))
+    assert result['num_generated'] == 5
+    assert np.isfinite(result['generated']) and result['generated'] >= 0
+    assert len(result['clusters']) == 2
+    assert sum(c['num_generated'] for c in result['clusters']) == 5
+    assert 'real, one random half' in open(
+        osp.join(out, 'frechet.md')).read()
