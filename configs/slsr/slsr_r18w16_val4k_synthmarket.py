@@ -25,8 +25,8 @@
 #   the real ones on the baseline's pooled features.
 _base_ = ['./slsr_r18w16_synthmarket.py']
 
-# 896 training images of synthmarket less one held out per identity (100).
-num_train_images = 796
+# Generated images: about as many as the 796 training images left after
+# one per identity (of 100) is held out from synthmarket's 896.
 num_generated = 800
 hold_out_seed = 0
 max_iters = 4000

@@ -53,14 +53,31 @@ from .harness import (
 PROBE_DIR = '_probe'
 
 
-def _schedule(train_cfg: dict) -> tuple:
-    """``('iters', n)`` or ``('epochs', n)`` of a runner's train_cfg."""
-    train_cfg = train_cfg or {}
-    if train_cfg.get('max_iters') is not None:
-        return 'iters', int(train_cfg['max_iters'])
-    if train_cfg.get('max_epochs') is not None:
-        return 'epochs', int(train_cfg['max_epochs'])
+def _schedule(train_cfg: dict, top: Optional[dict] = None) -> tuple:
+    """``('iters', n)`` or ``('epochs', n)`` of a runner's train_cfg
+    (a value that refers to a top-level variable, ``'${name}'``, is read
+    from ``top``)."""
+    train_cfg = _deref(train_cfg, top) or {}
+    for key, kind in (('max_iters', 'iters'), ('max_epochs', 'epochs')):
+        value = _deref(train_cfg.get(key), top)
+        if value is not None:
+            return kind, int(value)
     return None, 0
+
+
+def _reference(value) -> Optional[str]:
+    """``name`` of a ``'${name}'`` reference, else None."""
+    if isinstance(value, str) and value.startswith('${') and \
+            value.endswith('}'):
+        return value[2:-1]
+    return None
+
+
+def _deref(value, top: Optional[dict]):
+    name = _reference(value)
+    if name is None or top is None:
+        return value
+    return _deref(top.get(name), top)
 
 
 def work_units(row: dict, seed: int, run_dir: str) -> Dict[str, dict]:
@@ -92,23 +109,31 @@ def probe_options(row: dict, seed: int, run_dir: str,
         format_options(options)), work_dir=run_dir)
     top = cfg._cfg_dict.to_dict()
     short = {}
+
+    def cut(prefix: str, train_cfg) -> None:
+        # A train_cfg that is a reference is cut in the variable it names.
+        prefix = _reference(train_cfg) or prefix
+        kind, _ = _schedule(train_cfg, top)
+        if kind == 'iters':
+            short[f'{prefix}.max_iters'] = probe_iters
+        elif kind == 'epochs':
+            short[f'{prefix}.max_epochs'] = 1
+        # Validate once within the probe (a later stage may load the best
+        # checkpoint it keeps).
+        if (_deref(train_cfg, top) or {}).get('val_interval') is not None \
+                and kind == 'iters':
+            short[f'{prefix}.val_interval'] = probe_iters
+
     if is_pipeline(cfg):
         for name, stage in (top.get('stages') or {}).items():
             if not stage:
                 continue
             own = (stage.get('cfg') or {})
-            kind, _ = _schedule(own.get('train_cfg'))
-            if kind == 'iters':
-                short[f'stages.{name}.cfg.train_cfg.max_iters'] = probe_iters
-            elif kind == 'epochs':
-                short[f'stages.{name}.cfg.train_cfg.max_epochs'] = 1
+            if own.get('train_cfg') is not None:
+                cut(f'stages.{name}.cfg.train_cfg', own['train_cfg'])
             if (own.get('default_hooks') or {}).get('logger'):
                 short[f'stages.{name}.cfg.default_hooks.logger.interval'] = 1
-    kind, _ = _schedule(top.get('train_cfg'))
-    if kind == 'iters':
-        short['train_cfg.max_iters'] = probe_iters
-    elif kind == 'epochs':
-        short['train_cfg.max_epochs'] = 1
+    cut('train_cfg', top.get('train_cfg'))
     if (top.get('default_hooks') or {}).get('logger') is not None:
         short['default_hooks.logger.interval'] = 1
     options.update(short)

@@ -241,8 +241,7 @@ SLSR_V2_SCALE = (64, 32)
 #       --out data/synthreid_v2_k500 --num-train-ids 500 \
 #       --num-test-ids 100 --domains synthmarket
 V2_K500 = 'data/synthreid_v2_k500'
-# Its training images (4,331 of 500 identities), one a identity held out.
-K500_TRAIN_IMAGES = 4331
+# (4,331 training images, 3,831 once one per identity is held out.)
 SLSR_V2_SETTING = (
     'Benchmark v2 (`data/synthreid_v2`, synthmarket, rendered with the '
     'defaults, seed 0), 64×32 images (the estimate put the required rows '
@@ -338,7 +337,6 @@ def _slsr_v2(root: str, scale: tuple, k500_root: str) -> dict:
     ]
     # The larger label space: 500 training identities.
     k500 = dict(size, synth_root=k500_root, num_classes=500,
-                num_train_images=K500_TRAIN_IMAGES - 500,
                 num_generated=3850, max_iters=8000, val_interval=800,
                 gan_train_cfg=dict(type='EpochBasedTrainLoop',
                                    max_epochs=20))
