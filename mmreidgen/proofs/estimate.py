@@ -15,6 +15,9 @@ one epoch) and the logger writing every iteration. From the probe:
 - the share of a core the probe got (its CPU time over its wall time),
   which turns the wall seconds above into CPU seconds.
 
+Rows that train the same command (the same config and options, read for
+another metric or paired with another row) are probed once.
+
 Units of work that are finished, or that a run shares with the run before
 it that trains them, cost nothing more. The wall time at ``jobs`` comes
 from scheduling the remaining runs in the harness's order on ``jobs``
@@ -254,13 +257,26 @@ def estimate(harness: ProofHarness, probe_iters: int = 24) -> dict:
     rows = {}
     for row, seed in harness.units():
         rows.setdefault(row['name'], (row, seed))
-    plans = {name: probe_plan(harness, row, seed, probe_iters)
+    # Rows that train the same command (the same runs read for another
+    # metric or pairing) are probed once.
+    def command(row: dict, seed: int) -> str:
+        return json.dumps([row['config'], train_options(row, seed),
+                           row.get('test')], sort_keys=True, default=str)
+
+    probed: Dict[str, str] = {}
+    for name, (row, seed) in rows.items():
+        probed.setdefault(command(row, seed), name)
+    alias = {name: probed[command(row, seed)]
              for name, (row, seed) in rows.items()}
+    distinct = sorted(set(alias.values()), key=list(rows).index)
+    plans = {name: probe_plan(harness, *rows[name], probe_iters)
+             for name in distinct}
     with ThreadPoolExecutor(harness.jobs) as pool:
-        futures = {name: pool.submit(probe_row, harness, row, seed,
+        futures = {name: pool.submit(probe_row, harness, *rows[name],
                                      plans[name])
-                   for name, (row, seed) in rows.items()}
-        models = {name: f.result() for name, f in futures.items()}
+                   for name in distinct}
+        done = {name: f.result() for name, f in futures.items()}
+    models = {name: done[alias[name]] for name in rows}
     shutil.rmtree(osp.join(harness.work_dir, PROBE_DIR), ignore_errors=True)
     probe_wall = time.time() - start
     runs, shared = [], {}

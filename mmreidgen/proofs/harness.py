@@ -396,12 +396,14 @@ class ProofHarness:
         out = {}
         for unit in order:
             seed = unit[1]
-            shared = []
+            shared, owns = [], False
             for stage, digest in keys[unit].items():
                 owner = first.setdefault((seed, stage, digest), unit)
-                if owner == unit:
-                    break
-                shared.append((stage, owner))
+                # A unit trains every stage from its first own one on, so
+                # it owns them all (a later unit may share them).
+                owns = owns or owner == unit
+                if not owns:
+                    shared.append((stage, owner))
             out[unit] = shared
         return out
 
