@@ -2,7 +2,7 @@
 import glob
 import json
 import os.path as osp
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from mmengine.logging import print_log
 
@@ -60,13 +60,28 @@ def train_in_dir(cfg, work_dir: str) -> str:
             'CheckpointHook in default_hooks.')
     final = osp.join(work_dir, 'final.pth')
     atomic_copy(last, final)
-    # CheckpointHook(save_best=...) keeps one best_<metric>_<iter>.pth;
-    # best.pth names it for later stages.
+    keep_best_checkpoint(work_dir)
+    return final
+
+
+def keep_best_checkpoint(work_dir: str) -> Optional[str]:
+    """Copy the checkpoint ``CheckpointHook(save_best=...)`` kept to
+    ``<work_dir>/best.pth``, the name later stages load.
+
+    The hook keeps one ``best_<metric>_iter_<n>.pth`` (the newest if
+    several are left); a training without validation has none.
+
+    Returns:
+        str | None: The path of ``best.pth``, or None without a best
+        checkpoint.
+    """
     best = sorted(glob.glob(osp.join(work_dir, 'best_*.pth')),
                   key=osp.getmtime)
-    if best:
-        atomic_copy(best[-1], osp.join(work_dir, 'best.pth'))
-    return final
+    if not best:
+        return None
+    path = osp.join(work_dir, 'best.pth')
+    atomic_copy(best[-1], path)
+    return path
 
 
 @STAGES.register_module('train')

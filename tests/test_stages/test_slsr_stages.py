@@ -378,3 +378,16 @@ def test_frechet_stage_compares_generated_and_real(synth_root,
     assert sum(c['num_generated'] for c in result['clusters']) == 5
     assert 'real, one random half' in open(
         osp.join(out, 'frechet.md')).read()
+
+
+def test_best_checkpoint_is_kept_as_best_pth(tmp_path):
+    from mmreidgen.stages.train_test_stages import keep_best_checkpoint
+    assert keep_best_checkpoint(str(tmp_path)) is None
+    old = tmp_path / 'best_reid_mAP_iter_400.pth'
+    old.write_bytes(b'old')
+    os.utime(old, (1, 1))
+    (tmp_path / 'best_reid_mAP_iter_800.pth').write_bytes(b'new')
+    (tmp_path / 'iter_1200.pth').write_bytes(b'last')
+    path = keep_best_checkpoint(str(tmp_path))
+    assert path == str(tmp_path / 'best.pth')
+    assert open(path, 'rb').read() == b'new'
