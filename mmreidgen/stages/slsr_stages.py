@@ -295,6 +295,31 @@ class SLSRTrainGANStage(BaseStage):
         return dict(num_clusters=num_clusters)
 
 
+# Generated (and real) images a cluster's sample grid shows.
+GRID_SIZE = 16
+
+
+def sample_grid(generated: List[np.ndarray], real: Sequence[str],
+                per_row: int = 8) -> np.ndarray:
+    """Generated images in rows of ``per_row``, the real ones (paths)
+    below at the generated images' size; a white gap between the two."""
+    height, width = generated[0].shape[:2]
+    real_images = [mmcv.imresize(mmcv.imread(p), (width, height))
+                   for p in real]
+
+    def rows(images):
+        out = []
+        for start in range(0, len(images), per_row):
+            row = list(images[start:start + per_row])
+            row += [np.full_like(generated[0], 255)] * (per_row - len(row))
+            out.append(np.concatenate(row, axis=1))
+        return out
+
+    gap = np.full((max(2, height // 8), width * per_row, 3), 255, np.uint8)
+    parts = rows(generated) + ([gap] + rows(real_images) if real else [])
+    return np.concatenate(parts, axis=0)
+
+
 def split_evenly(total: int, parts: int) -> List[int]:
     """``total`` items over ``parts``, the first ones getting the rest."""
     return [total // parts + (i < total % parts) for i in range(parts)]
@@ -311,7 +336,9 @@ class SLSRGenerateStage(BaseStage):
     in ``work_dir``, read by :class:`SLSRGeneratedDataset`:
     ``images/gan_<c>_<idx>.png``, ``labels.txt`` (``rel_path cluster``,
     written last: it marks a complete generation) and
-    ``sparse_labels.json`` (``num_classes`` and the identity sets ``S_c``).
+    ``sparse_labels.json`` (``num_classes`` and the identity sets ``S_c``);
+    for the eye, ``grid_cluster_<c>.png`` tiles the first generated images
+    of cluster ``c`` (top rows) above as many of its real images.
 
     Args:
         cluster_dir (str): The clustering stage's folder.
@@ -359,7 +386,11 @@ class SLSRGenerateStage(BaseStage):
         os.makedirs(img_dir, exist_ok=True)
         lines = []
         bar = ProgressBar(sum(counts))
+        real = {c: [] for c in range(num_clusters)}
+        for image in clusters['images']:
+            real[image['cluster']].append(image['img_path'])
         for c, count in enumerate(counts):
+            shown = []
             ckpt = osp.join(self.gan_dir, f'cluster_{c}', 'final.pth')
             if not osp.isfile(ckpt):
                 raise FileNotFoundError(
@@ -373,10 +404,15 @@ class SLSRGenerateStage(BaseStage):
                 for i, img in enumerate(slsr_sample(gan, num, rng)):
                     if self.save_size is not None:
                         img = mmcv.imresize(img, tuple(self.save_size[::-1]))
+                    if len(shown) < GRID_SIZE:
+                        shown.append(img)
                     rel = osp.join('images', f'gan_{c}_{start + i:06d}.png')
                     mmcv.imwrite(img, osp.join(self.work_dir, rel))
                     lines.append(f'{rel} {c}\n')
                 bar.update(num)
+            mmcv.imwrite(
+                sample_grid(shown, real[c][:len(shown)]),
+                osp.join(self.work_dir, f'grid_cluster_{c}.png'))
         identities = clusters['identities']
         if self.identity_sets == 'random':
             identities = random_identity_sets(

@@ -197,6 +197,11 @@ def test_generation_writes_images_and_sparse_labels(pipeline_dir):
     assert [int(line.split()[1]) for line in lines] == [0, 0, 0, 1, 1]
     img = cv2.imread(osp.join(out, lines[0].split()[0]))
     assert img.shape == (16, 8, 3)
+    # Cluster 0's grid: its 3 generated images in one row of 8, a gap of
+    # 2 rows, its first 3 real images below.
+    grid = cv2.imread(osp.join(out, 'grid_cluster_0.png'))
+    assert grid.shape == (16 + 2 + 16, 8 * 8, 3)
+    assert (grid[:16, :8] == img).all()
     meta = json.load(open(osp.join(out, 'sparse_labels.json')))
     clusters = json.load(
         open(osp.join(pipeline_dir, 'stage2_cluster', 'clusters.json')))
