@@ -19,6 +19,7 @@ draws from the config's ``randomness.seed`` unless given ``seed``.
 """
 import copy
 import json
+import logging
 import os
 import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence
@@ -42,7 +43,10 @@ from mmreidgen.evaluation.functional.clustering import (
     kmeans,
     silhouette_table,
 )
-from mmreidgen.evaluation.functional.fid import fid_from_features
+from mmreidgen.evaluation.functional.fid import (
+    feature_statistics,
+    frechet_distance,
+)
 from mmreidgen.registry import MODELS, STAGES
 from mmreidgen.utils.progress import ProgressBar
 
@@ -320,6 +324,28 @@ def sample_grid(generated: List[np.ndarray], real: Sequence[str],
     return np.concatenate(parts, axis=0)
 
 
+def robust_frechet(real: np.ndarray, fake: np.ndarray) -> float:
+    """The Fréchet distance of two feature sets; when a covariance is too
+    singular for the matrix square root (e.g. a collapsed generator, or
+    fewer images than dimensions), both get ``1e-6`` of their mean
+    variance added to the diagonal, a change far below the distances
+    compared; NaN if even that fails, so that a bad generator never stops
+    the pipeline after its trainings."""
+    (mu1, s1), (mu2, s2) = feature_statistics(real), \
+        feature_statistics(fake)
+    try:
+        return frechet_distance(mu1, s1, mu2, s2)
+    except ValueError:
+        scale = 1e-6 * max(np.trace(s1), np.trace(s2), 1e-12) / len(s1)
+        eye = np.eye(len(s1)) * scale
+        try:
+            return frechet_distance(mu1, s1 + eye, mu2, s2 + eye)
+        except ValueError as err:
+            print_log(f'Fréchet distance undefined ({err}); recorded as '
+                      'NaN.', logger='current', level=logging.WARNING)
+            return float('nan')
+
+
 def split_evenly(total: int, parts: int) -> List[int]:
     """``total`` items over ``parts``, the first ones getting the rest."""
     return [total // parts + (i < total % parts) for i in range(parts)]
@@ -492,7 +518,7 @@ class SLSRFrechetStage(BaseStage):
     """A quality proxy of the generated images: Fréchet distances on the
     baseline's features.
 
-    The Fréchet distance (:func:`fid_from_features`, the FID formula) is
+    The Fréchet distance (:func:`robust_frechet`, the FID formula) is
     computed between the pooled features (as the clustering stage
     extracts them) of the real training images and of the generated
     images, for all images and per cluster (cluster ``c``'s generated
@@ -547,8 +573,8 @@ class SLSRFrechetStage(BaseStage):
         order = rng.permutation(len(real))
         half = len(real) // 2
         result = dict(
-            generated=fid_from_features(real, gen),
-            real_halves=fid_from_features(real[order[:half]],
+            generated=robust_frechet(real, gen),
+            real_halves=robust_frechet(real[order[:half]],
                                           real[order[half:]]),
             num_real=int(len(real)), num_generated=int(len(gen)),
             clusters=[])
@@ -556,8 +582,8 @@ class SLSRFrechetStage(BaseStage):
             own, other = real[real_cluster == c], real[real_cluster != c]
             result['clusters'].append(dict(
                 cluster=c,
-                generated=fid_from_features(own, gen[gen_cluster == c]),
-                real_other=fid_from_features(own, other),
+                generated=robust_frechet(own, gen[gen_cluster == c]),
+                real_other=robust_frechet(own, other),
                 num_real=int(len(own)),
                 num_generated=int((gen_cluster == c).sum())))
         write_json(result, osp.join(self.work_dir, 'frechet.json'))

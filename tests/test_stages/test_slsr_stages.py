@@ -396,3 +396,17 @@ def test_best_checkpoint_is_kept_as_best_pth(tmp_path):
     path = keep_best_checkpoint(str(tmp_path))
     assert path == str(tmp_path / 'best.pth')
     assert open(path, 'rb').read() == b'new'
+
+
+def test_robust_frechet_survives_a_collapsed_generator():
+    from mmreidgen.evaluation.functional.fid import fid_from_features
+    from mmreidgen.stages.slsr_stages import robust_frechet
+    rng = np.random.default_rng(0)
+    real = rng.standard_normal((50, 8))
+    fake = rng.standard_normal((50, 8)) + 1
+    assert robust_frechet(real, fake) == pytest.approx(
+        fid_from_features(real, fake))
+    # Generated features on a line: a rank-1 covariance.
+    collapsed = np.outer(rng.standard_normal(50), np.ones(8)) + 3
+    value = robust_frechet(real, collapsed)
+    assert np.isfinite(value) and value > robust_frechet(real, fake)
