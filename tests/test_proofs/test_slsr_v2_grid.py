@@ -1,17 +1,17 @@
 """The slsr_v2 grid: per-seed work, shared stages, rows and setting."""
 import os.path as osp
 
+from mmreidgen.apis import load_config
 from mmreidgen.proofs import GRIDS, ProofHarness
 from mmreidgen.proofs.grids import SLSR_V2_SETTING
-from mmreidgen.proofs.harness import run_keys
-from mmreidgen.stages import PipelineRunner
-from mmreidgen.apis import load_config
 from mmreidgen.proofs.harness import (
     _config_path,
     format_options,
     parse_options,
+    run_keys,
     train_options,
 )
+from mmreidgen.stages import PipelineRunner
 
 GRID = GRIDS['slsr_v2']
 SLSR_STAGES = ('stage1_baseline', 'stage2_cluster', 'stage3_gan',

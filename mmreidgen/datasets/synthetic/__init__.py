@@ -21,5 +21,6 @@ from .styles import DOMAINS, REALISM_V2, DomainStyle, RealismV2
 
 __all__ = [
     'make_synthetic_reid', 'format_stats', 'identity_attributes',
-    'make_pretrain_set', 'DOMAINS', 'DomainStyle', 'REALISM_V2', 'RealismV2', 'parser_like_mask', 'mask_iou'
+    'make_pretrain_set', 'DOMAINS', 'DomainStyle', 'REALISM_V2',
+    'RealismV2', 'parser_like_mask', 'mask_iou'
 ]
