@@ -96,3 +96,25 @@ def test_zero_generated_weight_keeps_only_real_terms():
         ref(LOGITS, target, is_gen).item())
     with pytest.raises(ValueError, match='generated_weight'):
         MODELS.build(dict(type='SLSRLoss', generated_weight=-1))
+
+
+def test_noise_layer_trains_with_the_head_and_not_at_test_time():
+    head = MODELS.build(dict(
+        type='ReIDHead', in_channels=8, num_classes=4,
+        loss_cls=dict(type='SLSRLoss', noise_layer=dict(
+            type='SLSRNoiseAdaptation', num_classes=4))))
+    # A parameter of the model, so the optimiser updates it.
+    assert 'loss_cls.noise_layer.weight' in dict(head.named_parameters())
+    feat_map = torch.randn(3, 8, 4, 2)
+    target, _ = mixed_batch()
+    labels = torch.tensor([0, -1, -1])
+    losses = head.loss(feat_map, labels, soft_target=target)
+    losses['loss_cls'].backward()
+    assert head.loss_cls.noise_layer.weight.grad.abs().sum() > 0
+    # The test embedding does not pass through it.
+    plain = MODELS.build(dict(type='ReIDHead', in_channels=8,
+                              num_classes=4))
+    plain.load_state_dict(head.state_dict(), strict=False)
+    head.eval()
+    plain.eval()
+    assert torch.equal(head.pre_logits(feat_map), plain.pre_logits(feat_map))
