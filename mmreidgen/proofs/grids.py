@@ -232,8 +232,9 @@ def _crgan_v2(root: str) -> dict:
 
 SLSR_VAL4K = 'configs/slsr/slsr_r18w16_val4k_synthmarket.py'
 # The resolution of slsr_v2, decided from the harness's estimate before
-# any row ran (docs/en/proofs/slsr_v2/README.md): at 128x64 the DCGANs
-# of five seeds alone took most of the budget of about 8 CPU hours.
+# any row ran (docs/en/proofs/slsr_v2/estimate.txt): at 128x64 the SLSR
+# pipeline of five seeds alone is 10.6 CPU hours, over the budget of about
+# 8; at 64x32 the required rows are 4.2.
 SLSR_V2_SCALE = (64, 32)
 # The larger label space: synthmarket rendered with the renderer's
 # defaults (the same realism) but 500 training identities, seed 0:
@@ -261,8 +262,8 @@ SLSR_V2_SETTING = (
     'stage (initialisation, sampling, clustering, DCGANs, generation) is '
     'redone per seed. Required rows (baseline, SLSR, LSRO) with seeds '
     '0-4; controls with seeds 0 and 1; the 500-identity rendering with '
-    'seed 0 (DCGAN epochs cut to 20, about the same 900 updates; 8,000 '
-    're-id iterations). Fixed on 2026-12-07 before any row ran.')
+    'seed 0 (DCGAN epochs cut to 20, about 800 updates a cluster; 8,000 '
+    're-id iterations, validation every 800; 3,850 generated images). Fixed on 2026-12-07 before any row ran.')
 
 
 def _slsr_v2(root: str, scale: tuple, k500_root: str) -> dict:
