@@ -263,7 +263,8 @@ SLSR_V2_SETTING = (
     'redone per seed. Required rows (baseline, SLSR, LSRO) with seeds '
     '0-4; controls with seeds 0 and 1; the 500-identity rendering with '
     'seed 0 (DCGAN epochs cut to 20, about 800 updates a cluster; 8,000 '
-    're-id iterations, validation every 800; 3,850 generated images). Fixed on 2026-12-07 before any row ran.')
+    're-id iterations, validation every 800; 3,850 generated images). '
+    'Fixed on 2026-12-07 before any row ran.')
 
 
 def _slsr_v2(root: str, scale: tuple, k500_root: str) -> dict:
