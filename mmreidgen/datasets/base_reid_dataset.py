@@ -8,6 +8,7 @@ from mmengine.logging import print_log
 
 from mmreidgen.registry import DATASETS, TRANSFORMS
 
+from .hold_out import HOLD_OUT_PARTS, hold_out_one_per_identity
 from .synthetic.styles import DOMAINS
 
 SUBSETS = ('train', 'query', 'gallery')
@@ -89,6 +90,12 @@ class BaseReIDDataset(BaseDataset):
         with_mask (bool): Require a person mask for every image and raise
             an error naming the first missing one. When False, ``mask_path``
             is still set for images whose mask exists. Defaults to False.
+        hold_out (dict, optional): For ``subset='train'``: hold one image
+            per identity out (:mod:`mmreidgen.datasets.hold_out`) and keep
+            ``part='rest'`` (training, and the validation gallery) or
+            ``part='held'`` (the validation queries: their ``subset`` is
+            ``'query'``), drawn with ``seed`` (default 0). Labels are those
+            of the whole training set. Defaults to None (every image).
         **kwargs: Other arguments of :class:`mmengine.dataset.BaseDataset`
             (``metainfo``, ``indices``, ``serialize_data``, ...).
     """
@@ -108,6 +115,7 @@ class BaseReIDDataset(BaseDataset):
                  test_mode: Optional[bool] = None,
                  lazy_init: bool = False,
                  with_mask: bool = False,
+                 hold_out: Optional[dict] = None,
                  **kwargs) -> None:
         if subset not in SUBSETS:
             raise ValueError(
@@ -117,6 +125,14 @@ class BaseReIDDataset(BaseDataset):
             raise ValueError(
                 f'data_root={data_root!r} must be the path of the dataset '
                 f'folder, e.g. data/market1501; layout:\n{self.LAYOUT}')
+        if hold_out is not None:
+            unknown = set(hold_out) - {'part', 'seed'}
+            if subset != 'train' or unknown or hold_out.get(
+                    'part') not in HOLD_OUT_PARTS:
+                raise ValueError(
+                    f'hold_out={hold_out!r} (subset={subset!r}): use '
+                    "dict(part='rest' or 'held', seed=0) on subset='train'.")
+        self.hold_out = hold_out
         self.subset = subset
         self.domain = domain
         self.with_mask = with_mask
@@ -182,7 +198,17 @@ class BaseReIDDataset(BaseDataset):
                 info['mask_path'] = mask_path
             elif self.with_mask:
                 self._raise_missing_mask(info['img_path'], mask_path)
-        self.num_ids = len(pids)
+        if self.hold_out is not None:
+            held = hold_out_one_per_identity(
+                [info['pid'] for info in data_list],
+                int(self.hold_out.get('seed', 0)))
+            keep = self.hold_out['part'] == 'held'
+            data_list = [info for info, h in zip(data_list, held)
+                         if h == keep]
+            if keep:
+                for info in data_list:
+                    info['subset'] = 'query'
+        self.num_ids = len({info['pid'] for info in data_list})
         self.num_cameras = len({info['camid'] for info in data_list})
         return data_list
 

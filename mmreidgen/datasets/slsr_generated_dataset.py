@@ -41,6 +41,35 @@ def cluster_identity_sets(pids: Sequence[int], clusters: Sequence[int],
     return [sorted(s) for s in sets]
 
 
+def random_identity_sets(sizes: Sequence[int], num_classes: int,
+                         seed: int = 0) -> List[List[int]]:
+    """Random identity sets of given sizes: the control of ``S_c``.
+
+    Each set is drawn independently, without replacement, from all
+    ``num_classes`` identities, so that a generated image's label is
+    spread over as many identities as under SLSR but without regard to
+    which identities look like the cluster's images.
+
+    Args:
+        sizes (Sequence[int]): ``|S_c|`` per cluster.
+        num_classes (int): ``K``.
+        seed (int): Seed of the draw. Defaults to 0.
+
+    Returns:
+        list[list[int]]: Sorted label lists, ``len(out[c]) == sizes[c]``.
+    """
+    rng = np.random.default_rng(seed)
+    out = []
+    for c, size in enumerate(sizes):
+        if not 0 < size <= num_classes:
+            raise ValueError(
+                f'set {c} has size {size}; sizes must be in [1, '
+                f'{num_classes}] (num_classes).')
+        out.append(sorted(int(i) for i in rng.choice(
+            num_classes, int(size), replace=False)))
+    return out
+
+
 def sparse_label_matrix(identity_sets: Sequence[Sequence[int]],
                         num_classes: int) -> np.ndarray:
     """Sparse labels of SLSR, Eq. (9)-(10) of Ainam et al. (2019).

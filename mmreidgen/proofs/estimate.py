@@ -15,6 +15,9 @@ one epoch) and the logger writing every iteration. From the probe:
 - the share of a core the probe got (its CPU time over its wall time),
   which turns the wall seconds above into CPU seconds.
 
+Rows that train the same command (the same config and options, read for
+another metric or paired with another row) are probed once.
+
 Units of work that are finished, or that a run shares with the run before
 it that trains them, cost nothing more. The wall time at ``jobs`` comes
 from scheduling the remaining runs in the harness's order on ``jobs``
@@ -55,14 +58,31 @@ from .harness import (
 PROBE_DIR = '_probe'
 
 
-def _schedule(train_cfg: dict) -> tuple:
-    """``('iters', n)`` or ``('epochs', n)`` of a runner's train_cfg."""
-    train_cfg = train_cfg or {}
-    if train_cfg.get('max_iters') is not None:
-        return 'iters', int(train_cfg['max_iters'])
-    if train_cfg.get('max_epochs') is not None:
-        return 'epochs', int(train_cfg['max_epochs'])
+def _schedule(train_cfg: dict, top: Optional[dict] = None) -> tuple:
+    """``('iters', n)`` or ``('epochs', n)`` of a runner's train_cfg
+    (a value that refers to a top-level variable, ``'${name}'``, is read
+    from ``top``)."""
+    train_cfg = _deref(train_cfg, top) or {}
+    for key, kind in (('max_iters', 'iters'), ('max_epochs', 'epochs')):
+        value = _deref(train_cfg.get(key), top)
+        if value is not None:
+            return kind, int(value)
     return None, 0
+
+
+def _reference(value) -> Optional[str]:
+    """``name`` of a ``'${name}'`` reference, else None."""
+    if isinstance(value, str) and value.startswith('${') and \
+            value.endswith('}'):
+        return value[2:-1]
+    return None
+
+
+def _deref(value, top: Optional[dict]):
+    name = _reference(value)
+    if name is None or top is None:
+        return value
+    return _deref(top.get(name), top)
 
 
 def work_units(row: dict, seed: int, run_dir: str) -> Dict[str, dict]:
@@ -94,26 +114,31 @@ def probe_options(row: dict, seed: int, run_dir: str,
         format_options(options)), work_dir=run_dir)
     top = cfg._cfg_dict.to_dict()
     short = {}
+
+    def cut(prefix: str, train_cfg) -> None:
+        # A train_cfg that is a reference is cut in the variable it names.
+        prefix = _reference(train_cfg) or prefix
+        kind, _ = _schedule(train_cfg, top)
+        if kind == 'iters':
+            short[f'{prefix}.max_iters'] = probe_iters
+        elif kind == 'epochs':
+            short[f'{prefix}.max_epochs'] = 1
+        # Validate once within the probe (a later stage may load the best
+        # checkpoint it keeps).
+        if (_deref(train_cfg, top) or {}).get('val_interval') is not None \
+                and kind == 'iters':
+            short[f'{prefix}.val_interval'] = probe_iters
+
     if is_pipeline(cfg):
-        runner = PipelineRunner(cfg)
         for name, stage in (top.get('stages') or {}).items():
             if not stage:
                 continue
             own = (stage.get('cfg') or {})
-            # The stage's own schedule, its '${}' references resolved.
-            kind = _schedule(runner.stage_config(name).get('train_cfg'))[
-                0] if own.get('train_cfg') else None
-            if kind == 'iters':
-                short[f'stages.{name}.cfg.train_cfg.max_iters'] = probe_iters
-            elif kind == 'epochs':
-                short[f'stages.{name}.cfg.train_cfg.max_epochs'] = 1
+            if own.get('train_cfg') is not None:
+                cut(f'stages.{name}.cfg.train_cfg', own['train_cfg'])
             if (own.get('default_hooks') or {}).get('logger'):
                 short[f'stages.{name}.cfg.default_hooks.logger.interval'] = 1
-    kind, _ = _schedule(top.get('train_cfg'))
-    if kind == 'iters':
-        short['train_cfg.max_iters'] = probe_iters
-    elif kind == 'epochs':
-        short['train_cfg.max_epochs'] = 1
+    cut('train_cfg', top.get('train_cfg'))
     if (top.get('default_hooks') or {}).get('logger') is not None:
         short['default_hooks.logger.interval'] = 1
     options.update(short)
@@ -123,8 +148,12 @@ def probe_options(row: dict, seed: int, run_dir: str,
 def _iteration_times(stage_dir: str) -> List[float]:
     """mmengine's logged ``time`` of each training iteration of a stage."""
     times = []
-    for path in sorted(glob.glob(osp.join(stage_dir, '*', 'vis_data',
-                                          'scalars.json'))):
+    # A stage that trains several models (SLSR's DCGANs) logs each in a
+    # sub-folder of its own.
+    paths = glob.glob(osp.join(stage_dir, '*', 'vis_data', 'scalars.json'))
+    paths += glob.glob(osp.join(stage_dir, '*', '*', 'vis_data',
+                                'scalars.json'))
+    for path in sorted(paths):
         with open(path, encoding='utf-8') as f:
             for line in f:
                 entry = json.loads(line)
@@ -230,13 +259,26 @@ def estimate(harness: ProofHarness, probe_iters: int = 24) -> dict:
     rows = {}
     for row, seed in harness.units():
         rows.setdefault(row['name'], (row, seed))
-    plans = {name: probe_plan(harness, row, seed, probe_iters)
+    # Rows that train the same command (the same runs read for another
+    # metric or pairing) are probed once.
+    def command(row: dict, seed: int) -> str:
+        return json.dumps([row['config'], train_options(row, seed),
+                           row.get('test')], sort_keys=True, default=str)
+
+    probed: Dict[str, str] = {}
+    for name, (row, seed) in rows.items():
+        probed.setdefault(command(row, seed), name)
+    alias = {name: probed[command(row, seed)]
              for name, (row, seed) in rows.items()}
+    distinct = sorted(set(alias.values()), key=list(rows).index)
+    plans = {name: probe_plan(harness, *rows[name], probe_iters)
+             for name in distinct}
     with ThreadPoolExecutor(harness.jobs) as pool:
-        futures = {name: pool.submit(probe_row, harness, row, seed,
+        futures = {name: pool.submit(probe_row, harness, *rows[name],
                                      plans[name])
-                   for name, (row, seed) in rows.items()}
-        models = {name: f.result() for name, f in futures.items()}
+                   for name in distinct}
+        done = {name: f.result() for name, f in futures.items()}
+    models = {name: done[alias[name]] for name in rows}
     shutil.rmtree(osp.join(harness.work_dir, PROBE_DIR), ignore_errors=True)
     probe_wall = time.time() - start
     runs, shared = [], {}

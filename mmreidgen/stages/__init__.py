@@ -9,7 +9,8 @@ orchestrates (the math is in ``evaluation/functional`` and ``models``):
 - :mod:`.runs`: :func:`test_checkpoint` (``tools/test.py``) and
   :func:`evaluate_splits` (every split of a protocol);
 - SLSR's :class:`SLSRClusterStage`, :class:`SLSRTrainGANStage`,
-  :class:`SLSRGenerateStage`, :class:`SLSRFinetuneStage`;
+  :class:`SLSRGenerateStage`, :class:`SLSRFinetuneStage`,
+  :class:`SLSRFrechetStage`;
 - :class:`ClusterContrastStage`: pseudo-label adaptation to an unlabelled
   target (Cluster Contrast).
 """
@@ -26,6 +27,7 @@ from .runs import (
 from .slsr_stages import (
     SLSRClusterStage,
     SLSRFinetuneStage,
+    SLSRFrechetStage,
     SLSRGenerateStage,
     SLSRTrainGANStage,
     read_clusters,
@@ -35,8 +37,8 @@ from .train_test_stages import TestStage, TrainStage, train_in_dir
 __all__ = [
     'BaseStage', 'PipelineRunner', 'StaleStageError', 'TrainStage',
     'TestStage', 'train_in_dir', 'SLSRClusterStage', 'SLSRTrainGANStage',
-    'SLSRGenerateStage', 'SLSRFinetuneStage', 'read_clusters',
-    'ClusterContrastStage',
+    'SLSRGenerateStage', 'SLSRFinetuneStage', 'SLSRFrechetStage',
+    'read_clusters', 'ClusterContrastStage',
     'SPLIT_VARIABLES', 'add_result_dump', 'evaluate_splits',
     'split_variable', 'test_checkpoint'
 ]

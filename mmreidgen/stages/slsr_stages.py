@@ -19,6 +19,7 @@ draws from the config's ``randomness.seed`` unless given ``seed``.
 """
 import copy
 import json
+import logging
 import os
 import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence
@@ -33,11 +34,18 @@ from mmreidgen.datasets.slsr_generated_dataset import (
     LABEL_FILE,
     SPARSE_LABEL_FILE,
     cluster_identity_sets,
+    random_identity_sets,
 )
 from mmreidgen.evaluation.functional.clustering import (
+    cluster_report,
+    format_cluster_report,
     format_silhouette_table,
     kmeans,
     silhouette_table,
+)
+from mmreidgen.evaluation.functional.fid import (
+    feature_statistics,
+    frechet_distance,
 )
 from mmreidgen.registry import MODELS, STAGES
 from mmreidgen.utils.progress import ProgressBar
@@ -92,6 +100,13 @@ class SLSRClusterStage(BaseStage):
         feature_batch_size (int): Defaults to 128.
         seed (int, optional): k-means seed. Defaults to None: the config's
             ``randomness.seed``.
+        report (bool): Also write ``cluster_report.md`` and
+            ``clusters.json``'s ``report``: the normalised mutual
+            information of the clusters with the identity, the camera and,
+            for a rendering of the synthetic benchmark, the clothing
+            colours its renderer drew
+            (:func:`mmreidgen.datasets.synthetic.identity_attributes`).
+            Defaults to False.
     """
 
     def __init__(self, cfg: Config, work_dir: str, name: str,
@@ -100,8 +115,10 @@ class SLSRClusterStage(BaseStage):
                  silhouette_pca_dim: Optional[int] = 2,
                  silhouette_sample_size: Optional[int] = None,
                  feature_batch_size: int = 128,
-                 seed: Optional[int] = None) -> None:
+                 seed: Optional[int] = None,
+                 report: bool = False) -> None:
         super().__init__(cfg, work_dir, name)
+        self.report = report
         self.checkpoint = checkpoint
         self.num_clusters = num_clusters
         self.silhouette_ks = tuple(silhouette_ks or ())
@@ -143,6 +160,17 @@ class SLSRClusterStage(BaseStage):
             print_log('SLSR silhouette (Table 1):\n' + table,
                       logger='current')
         paths, camids = out['img_paths'].tolist(), out['camids'].tolist()
+        report = None
+        if self.report:
+            report = cluster_report(
+                clusters, dict(identity=pids, camera=camids,
+                               **self._attributes(dataset_cfg, paths)))
+            text = format_cluster_report(report)
+            with open(osp.join(self.work_dir, 'cluster_report.md'),
+                      'w') as f:
+                f.write(text + '\n')
+            print_log('SLSR clusters against labels (NMI):\n' + text,
+                      logger='current')
         for c in range(self.num_clusters):
             with open(osp.join(self.work_dir, f'cluster_{c}.txt'), 'w') as f:
                 for path, pid, camid, cl in zip(paths, pids, camids,
@@ -158,6 +186,7 @@ class SLSRClusterStage(BaseStage):
                 cluster_sizes=sizes,
                 identities=identities,
                 silhouette=rows,
+                report=report,
                 images=[
                     dict(img_path=p, pid=i, camid=cam, cluster=int(cl))
                     for p, i, cam, cl in zip(paths, pids, camids, clusters)
@@ -167,6 +196,23 @@ class SLSRClusterStage(BaseStage):
             f'{[len(i) for i in identities]} of {num_classes} ids.',
             logger='current')
         return dict(cluster_sizes=sizes)
+
+    @staticmethod
+    def _attributes(dataset_cfg: dict, paths: List[str]) -> dict:
+        """Per image, the clothing colours of its identity, when the
+        training set is a rendering of the synthetic benchmark."""
+        from mmreidgen.datasets.synthetic import identity_attributes
+        root = dataset_cfg.get('data_root')
+        if not root or not osp.isfile(
+                osp.join(osp.dirname(osp.abspath(root)), 'stats.json')):
+            return {}
+        people = identity_attributes(root)
+        # Market-1501 names start with the identity on disk.
+        orig = [int(osp.basename(p).split('_')[0]) for p in paths]
+        return {
+            f'{key} colour': [people[p][key] for p in orig]
+            for key in ('upper', 'lower')
+        }
 
 
 @STAGES.register_module('SLSRTrainGANStep')
@@ -180,27 +226,66 @@ class SLSRTrainGANStage(BaseStage):
     and training runs in ``<work_dir>/cluster_<c>/``, resuming from that
     folder's own checkpoints. Clusters that have ``final.pth`` are skipped.
 
+    With ``init_from_parent``, a parent DCGAN is first trained on every
+    training image (the union of the clusters) in ``<work_dir>/parent/``
+    with the same config (so for as many epochs, each over all images),
+    and each cluster's DCGAN starts from its weights (generator and
+    discriminator; the optimiser starts afresh), as the authors' README
+    describes (a DCGAN on all images, then one fine-tuned per cluster).
+
     Args:
         cluster_dir (str): The clustering stage's folder.
+        init_from_parent (bool): Start every cluster's DCGAN from a parent
+            DCGAN trained on all images. Defaults to False (each starts
+            from its random initialisation).
     """
 
     def __init__(self, cfg: Config, work_dir: str, name: str,
-                 cluster_dir: str) -> None:
+                 cluster_dir: str, init_from_parent: bool = False) -> None:
         super().__init__(cfg, work_dir, name)
         self.cluster_dir = cluster_dir
+        self.init_from_parent = bool(init_from_parent)
+
+    @property
+    def parent_dir(self) -> str:
+        return osp.join(self.work_dir, 'parent')
 
     def cluster_config(self, cluster: int) -> Config:
         """The training config of the DCGAN of one cluster."""
         cfg = copy.deepcopy(self.cfg)
         without_evaluation(cfg)
         cfg.load_from = None
+        if self.init_from_parent:
+            cfg.load_from = osp.join(self.parent_dir, 'final.pth')
         cfg.train_dataloader.dataset.update(
             data_root=self.cluster_dir, ann_file=f'cluster_{cluster}.txt')
         cfg.experiment_name = f'dcgan_cluster_{cluster}'
         return cfg
 
+    def parent_config(self, num_clusters: int) -> Config:
+        """The training config of the parent DCGAN (all images)."""
+        os.makedirs(self.parent_dir, exist_ok=True)
+        lines = []
+        for c in range(num_clusters):
+            with open(osp.join(self.cluster_dir, f'cluster_{c}.txt')) as f:
+                lines += [line for line in f if line.strip()]
+        with open(osp.join(self.parent_dir, 'all.txt'), 'w') as f:
+            f.writelines(lines)
+        cfg = copy.deepcopy(self.cfg)
+        without_evaluation(cfg)
+        cfg.load_from = None
+        cfg.train_dataloader.dataset.update(
+            data_root=self.parent_dir, ann_file='all.txt')
+        cfg.experiment_name = 'dcgan_parent'
+        return cfg
+
     def run(self) -> Dict[str, Any]:
         num_clusters = read_clusters(self.cluster_dir)['num_clusters']
+        if self.init_from_parent and not osp.exists(
+                osp.join(self.parent_dir, 'final.pth')):
+            print_log('SLSR parent DCGAN on all training images.',
+                      logger='current')
+            train_in_dir(self.parent_config(num_clusters), self.parent_dir)
         for c in range(num_clusters):
             cdir = osp.join(self.work_dir, f'cluster_{c}')
             if osp.exists(osp.join(cdir, 'final.pth')):
@@ -212,6 +297,53 @@ class SLSRTrainGANStage(BaseStage):
             os.makedirs(cdir, exist_ok=True)
             train_in_dir(self.cluster_config(c), cdir)
         return dict(num_clusters=num_clusters)
+
+
+# Generated (and real) images a cluster's sample grid shows.
+GRID_SIZE = 16
+
+
+def sample_grid(generated: List[np.ndarray], real: Sequence[str],
+                per_row: int = 8) -> np.ndarray:
+    """Generated images in rows of ``per_row``, the real ones (paths)
+    below at the generated images' size; a white gap between the two."""
+    height, width = generated[0].shape[:2]
+    real_images = [mmcv.imresize(mmcv.imread(p), (width, height))
+                   for p in real]
+
+    def rows(images):
+        out = []
+        for start in range(0, len(images), per_row):
+            row = list(images[start:start + per_row])
+            row += [np.full_like(generated[0], 255)] * (per_row - len(row))
+            out.append(np.concatenate(row, axis=1))
+        return out
+
+    gap = np.full((max(2, height // 8), width * per_row, 3), 255, np.uint8)
+    parts = rows(generated) + ([gap] + rows(real_images) if real else [])
+    return np.concatenate(parts, axis=0)
+
+
+def robust_frechet(real: np.ndarray, fake: np.ndarray) -> float:
+    """The Fréchet distance of two feature sets; when a covariance is too
+    singular for the matrix square root (e.g. a collapsed generator, or
+    fewer images than dimensions), both get ``1e-6`` of their mean
+    variance added to the diagonal, a change far below the distances
+    compared; NaN if even that fails, so that a bad generator never stops
+    the pipeline after its trainings."""
+    (mu1, s1), (mu2, s2) = feature_statistics(real), \
+        feature_statistics(fake)
+    try:
+        return frechet_distance(mu1, s1, mu2, s2)
+    except ValueError:
+        scale = 1e-6 * max(np.trace(s1), np.trace(s2), 1e-12) / len(s1)
+        eye = np.eye(len(s1)) * scale
+        try:
+            return frechet_distance(mu1, s1 + eye, mu2, s2 + eye)
+        except ValueError as err:
+            print_log(f'Fréchet distance undefined ({err}); recorded as '
+                      'NaN.', logger='current', level=logging.WARNING)
+            return float('nan')
 
 
 def split_evenly(total: int, parts: int) -> List[int]:
@@ -230,7 +362,9 @@ class SLSRGenerateStage(BaseStage):
     in ``work_dir``, read by :class:`SLSRGeneratedDataset`:
     ``images/gan_<c>_<idx>.png``, ``labels.txt`` (``rel_path cluster``,
     written last: it marks a complete generation) and
-    ``sparse_labels.json`` (``num_classes`` and the identity sets ``S_c``).
+    ``sparse_labels.json`` (``num_classes`` and the identity sets ``S_c``);
+    for the eye, ``grid_cluster_<c>.png`` tiles the first generated images
+    of cluster ``c`` (top rows) above as many of its real images.
 
     Args:
         cluster_dir (str): The clustering stage's folder.
@@ -241,14 +375,25 @@ class SLSRGenerateStage(BaseStage):
         save_size (tuple, optional): ``(h, w)`` to resize to. Defaults to
             None (the generator's size).
         seed (int, optional): Defaults to None: ``randomness.seed``.
+        identity_sets (str): The identities each cluster's images are
+            labelled with: ``'clusters'`` (``S_c``, SLSR) or ``'random'``
+            (the control: for each cluster a random set of identities of
+            the size of ``S_c``, drawn from all identities with ``seed``;
+            :func:`random_identity_sets`). Defaults to 'clusters'.
     """
 
     def __init__(self, cfg: Config, work_dir: str, name: str,
                  cluster_dir: str, gan_dir: str, gan_model: dict,
                  num_generated: int = 12000, generate_batch_size: int = 256,
                  save_size: Optional[Sequence[int]] = None,
-                 seed: Optional[int] = None) -> None:
+                 seed: Optional[int] = None,
+                 identity_sets: str = 'clusters') -> None:
         super().__init__(cfg, work_dir, name)
+        if identity_sets not in ('clusters', 'random'):
+            raise ValueError(
+                f"identity_sets must be 'clusters' or 'random', got "
+                f'{identity_sets!r}')
+        self.identity_sets = identity_sets
         self.cluster_dir = cluster_dir
         self.gan_dir = gan_dir
         self.gan_model = gan_model
@@ -267,7 +412,11 @@ class SLSRGenerateStage(BaseStage):
         os.makedirs(img_dir, exist_ok=True)
         lines = []
         bar = ProgressBar(sum(counts))
+        real = {c: [] for c in range(num_clusters)}
+        for image in clusters['images']:
+            real[image['cluster']].append(image['img_path'])
         for c, count in enumerate(counts):
+            shown = []
             ckpt = osp.join(self.gan_dir, f'cluster_{c}', 'final.pth')
             if not osp.isfile(ckpt):
                 raise FileNotFoundError(
@@ -281,15 +430,26 @@ class SLSRGenerateStage(BaseStage):
                 for i, img in enumerate(slsr_sample(gan, num, rng)):
                     if self.save_size is not None:
                         img = mmcv.imresize(img, tuple(self.save_size[::-1]))
+                    if len(shown) < GRID_SIZE:
+                        shown.append(img)
                     rel = osp.join('images', f'gan_{c}_{start + i:06d}.png')
                     mmcv.imwrite(img, osp.join(self.work_dir, rel))
                     lines.append(f'{rel} {c}\n')
                 bar.update(num)
+            mmcv.imwrite(
+                sample_grid(shown, real[c][:len(shown)]),
+                osp.join(self.work_dir, f'grid_cluster_{c}.png'))
+        identities = clusters['identities']
+        if self.identity_sets == 'random':
+            identities = random_identity_sets(
+                [len(ids) for ids in identities], clusters['num_classes'],
+                self.seed)
         write_json(
             dict(
                 num_classes=clusters['num_classes'],
                 num_clusters=num_clusters,
-                identities=clusters['identities'],
+                identities=identities,
+                identity_sets=self.identity_sets,
                 generated_per_cluster=counts),
             osp.join(self.work_dir, SPARSE_LABEL_FILE))
         tmp = osp.join(self.work_dir, LABEL_FILE + '.tmp')
@@ -351,3 +511,102 @@ class SLSRFinetuneStage(BaseStage):
 
     def run(self) -> Dict[str, Any]:
         return dict(final=train_in_dir(self.train_config(), self.work_dir))
+
+
+@STAGES.register_module()
+class SLSRFrechetStage(BaseStage):
+    """A quality proxy of the generated images: Fréchet distances on the
+    baseline's features.
+
+    The Fréchet distance (:func:`robust_frechet`, the FID formula) is
+    computed between the pooled features (as the clustering stage
+    extracts them) of the real training images and of the generated
+    images, for all images and per cluster (cluster ``c``'s generated
+    images against its real images). No Inception weights are needed: the
+    features are those of ``checkpoint``, the model the clusters came
+    from. Two references bound the scale: ``real_halves`` (two random
+    halves of the real images, a floor) and, per cluster, ``real_other``
+    (the real images of the other clusters).
+
+    Output in ``work_dir``: ``frechet.json`` and ``frechet.md``.
+
+    Args:
+        checkpoint (str): The re-id model whose features are compared (the
+            clustering stage's).
+        cluster_dir (str): The clustering stage's folder (its
+            ``features.npy`` are the real images' features).
+        generated_dir (str): The generation stage's folder.
+        feature_batch_size (int): Defaults to 128.
+        seed (int, optional): Seed of the random halves. Defaults to None:
+            ``randomness.seed``.
+    """
+
+    def __init__(self, cfg: Config, work_dir: str, name: str,
+                 checkpoint: str, cluster_dir: str, generated_dir: str,
+                 feature_batch_size: int = 128,
+                 seed: Optional[int] = None) -> None:
+        super().__init__(cfg, work_dir, name)
+        self.checkpoint = checkpoint
+        self.cluster_dir = cluster_dir
+        self.generated_dir = generated_dir
+        self.feature_batch_size = feature_batch_size
+        self.seed = _seed(cfg, seed)
+
+    def run(self) -> Dict[str, Any]:
+        from mmreidgen.apis import ReIDFeatureExtractor, init_model
+        from mmreidgen.apis.feature_extraction import test_pipeline_of
+        clusters = read_clusters(self.cluster_dir)
+        real = np.load(osp.join(self.cluster_dir, 'features.npy'))
+        real_cluster = np.array([i['cluster'] for i in clusters['images']])
+        with open(osp.join(self.generated_dir, LABEL_FILE)) as f:
+            rows = [line.split() for line in f if line.strip()]
+        paths = [osp.join(self.generated_dir, r[0]) for r in rows]
+        gen_cluster = np.array([int(r[1]) for r in rows])
+        model = init_model(self.cfg, self.checkpoint)
+        if torch.cuda.is_available():
+            model = model.cuda()
+        gen = ReIDFeatureExtractor(
+            model, pipeline=test_pipeline_of(self.cfg),
+            batch_size=self.feature_batch_size, mode='pooled')(paths)
+        gen = gen['features']
+        rng = np.random.default_rng(self.seed)
+        order = rng.permutation(len(real))
+        half = len(real) // 2
+        result = dict(
+            generated=robust_frechet(real, gen),
+            real_halves=robust_frechet(real[order[:half]],
+                                          real[order[half:]]),
+            num_real=int(len(real)), num_generated=int(len(gen)),
+            clusters=[])
+        for c in range(clusters['num_clusters']):
+            own, other = real[real_cluster == c], real[real_cluster != c]
+            result['clusters'].append(dict(
+                cluster=c,
+                generated=robust_frechet(own, gen[gen_cluster == c]),
+                real_other=robust_frechet(own, other),
+                num_real=int(len(own)),
+                num_generated=int((gen_cluster == c).sum())))
+        write_json(result, osp.join(self.work_dir, 'frechet.json'))
+        lines = [
+            '| images | Fréchet distance to the real images '
+            '(baseline features) |', '|---|---|',
+            f'| all generated ({result["num_generated"]}) | '
+            f'{result["generated"]:.2f} |',
+            f'| real, one random half against the other | '
+            f'{result["real_halves"]:.2f} |'
+        ]
+        for row in result['clusters']:
+            lines.append(
+                f'| cluster {row["cluster"]}: generated '
+                f'({row["num_generated"]}) against its real '
+                f'({row["num_real"]}) | {row["generated"]:.2f} |')
+            lines.append(
+                f'| cluster {row["cluster"]}: real of the other clusters '
+                f'against its real | {row["real_other"]:.2f} |')
+        text = '\n'.join(lines)
+        with open(osp.join(self.work_dir, 'frechet.md'), 'w') as f:
+            f.write(text + '\n')
+        print_log('SLSR generated images, Fréchet distances:\n' + text,
+                  logger='current')
+        return dict(generated=result['generated'],
+                    real_halves=result['real_halves'])

@@ -1,7 +1,8 @@
 """The two generic stages: train a config, evaluate a config."""
+import glob
 import json
 import os.path as osp
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from mmengine.logging import print_log
 
@@ -32,7 +33,9 @@ def train_in_dir(cfg, work_dir: str) -> str:
     The newest complete checkpoint of ``work_dir`` is resumed (an empty or
     truncated ``last_checkpoint`` is skipped); with none, training starts
     fresh from the config's ``load_from``. The last checkpoint is then
-    copied to ``<work_dir>/final.pth``.
+    copied to ``<work_dir>/final.pth``, and the best checkpoint that a
+    ``CheckpointHook(save_best=...)`` kept (by validation) to
+    ``<work_dir>/best.pth``.
 
     Returns:
         str: The path of ``final.pth``.
@@ -57,7 +60,28 @@ def train_in_dir(cfg, work_dir: str) -> str:
             'CheckpointHook in default_hooks.')
     final = osp.join(work_dir, 'final.pth')
     atomic_copy(last, final)
+    keep_best_checkpoint(work_dir)
     return final
+
+
+def keep_best_checkpoint(work_dir: str) -> Optional[str]:
+    """Copy the checkpoint ``CheckpointHook(save_best=...)`` kept to
+    ``<work_dir>/best.pth``, the name later stages load.
+
+    The hook keeps one ``best_<metric>_iter_<n>.pth`` (the newest if
+    several are left); a training without validation has none.
+
+    Returns:
+        str | None: The path of ``best.pth``, or None without a best
+        checkpoint.
+    """
+    best = sorted(glob.glob(osp.join(work_dir, 'best_*.pth')),
+                  key=osp.getmtime)
+    if not best:
+        return None
+    path = osp.join(work_dir, 'best.pth')
+    atomic_copy(best[-1], path)
+    return path
 
 
 @STAGES.register_module('train')

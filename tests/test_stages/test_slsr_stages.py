@@ -197,6 +197,11 @@ def test_generation_writes_images_and_sparse_labels(pipeline_dir):
     assert [int(line.split()[1]) for line in lines] == [0, 0, 0, 1, 1]
     img = cv2.imread(osp.join(out, lines[0].split()[0]))
     assert img.shape == (16, 8, 3)
+    # Cluster 0's grid: its 3 generated images in one row of 8, a gap of
+    # 2 rows, its first 3 real images below.
+    grid = cv2.imread(osp.join(out, 'grid_cluster_0.png'))
+    assert grid.shape == (16 + 2 + 16, 8 * 8, 3)
+    assert (grid[:16, :8] == img).all()
     meta = json.load(open(osp.join(out, 'sparse_labels.json')))
     clusters = json.load(
         open(osp.join(pipeline_dir, 'stage2_cluster', 'clusters.json')))
@@ -282,3 +287,126 @@ def test_stochastic_stages_draw_from_the_config_seed(synth_root, tmp_path):
         stage = stage_cls(cfg=stage_cfg, work_dir=str(tmp_path), name=name,
                           **dict(args, seed=3))
         assert stage.seed == 3, name
+
+
+def test_random_identity_sets_keep_the_sizes_of_s_c(synth_root, pipeline_dir,
+                                                   tmp_path):
+    from mmreidgen.datasets.slsr_generated_dataset import (
+        random_identity_sets,
+    )
+    sets = random_identity_sets([5, 1, 8], 8, seed=3)
+    assert [len(s) for s in sets] == [5, 1, 8]
+    assert all(len(set(s)) == len(s) and 0 <= min(s) and max(s) < 8
+               for s in sets)
+    assert sets == random_identity_sets([5, 1, 8], 8, seed=3)
+    with pytest.raises(ValueError, match='sizes'):
+        random_identity_sets([9], 8)
+    # The generation stage labels each cluster with a random set of the
+    # size of its S_c.
+    stage_cls, cfg, args = stage_of(
+        PipelineRunner(tiny_cfg(synth_root, pipeline_dir)),
+        'stage4_generate')
+    out = str(tmp_path / 'random')
+    os.makedirs(out)
+    stage_cls(cfg=cfg, work_dir=out, name='stage4_generate',
+              **dict(args, identity_sets='random')).run()
+    meta = json.load(open(osp.join(out, 'sparse_labels.json')))
+    clusters = json.load(
+        open(osp.join(pipeline_dir, 'stage2_cluster', 'clusters.json')))
+    assert meta['identity_sets'] == 'random'
+    assert [len(s) for s in meta['identities']] == [
+        len(s) for s in clusters['identities']]
+    assert meta['identities'] == random_identity_sets(
+        [len(s) for s in clusters['identities']], 8, seed=0)
+    with pytest.raises(ValueError, match='identity_sets'):
+        stage_cls(cfg=cfg, work_dir=out, name='stage4_generate',
+                  **dict(args, identity_sets='uniform'))
+
+
+def test_cluster_dcgans_start_from_a_parent(synth_root, pipeline_dir,
+                                            tmp_path):
+    stage_cls, cfg, args = stage_of(
+        PipelineRunner(tiny_cfg(synth_root, pipeline_dir)), 'stage3_gan')
+    gan_dir = str(tmp_path / 'gan')
+    os.makedirs(gan_dir)
+    stage = stage_cls(cfg=cfg, work_dir=gan_dir, name='stage3_gan',
+                      **dict(args, init_from_parent=True))
+    stage.run()
+    parent = osp.join(gan_dir, 'parent', 'final.pth')
+    assert osp.isfile(parent)
+    lines = open(osp.join(gan_dir, 'parent', 'all.txt')).read().split(
+        '\n')[:-1]
+    sizes = json.load(open(osp.join(args['cluster_dir'],
+                                    'clusters.json')))['cluster_sizes']
+    assert len(lines) == sum(sizes)
+    assert stage.cluster_config(1).load_from == parent
+    assert osp.isfile(osp.join(gan_dir, 'cluster_1', 'final.pth'))
+    # Off by default: each DCGAN starts from its own initialisation.
+    plain = stage_cls(cfg=cfg, work_dir=gan_dir, name='stage3_gan', **args)
+    assert plain.cluster_config(1).load_from is None
+
+
+def test_cluster_report_against_camera_and_clothing(synth_root,
+                                                    pipeline_dir, tmp_path):
+    stage_cls, cfg, args = stage_of(
+        PipelineRunner(tiny_cfg(synth_root, pipeline_dir)),
+        'stage2_cluster')
+    out = str(tmp_path / 'cluster')
+    os.makedirs(out)
+    stage_cls(cfg=cfg, work_dir=out, name='stage2_cluster',
+              **dict(args, report=True)).run()
+    report = json.load(open(osp.join(out, 'clusters.json')))['report']
+    assert [r['label'] for r in report] == [
+        'identity', 'camera', 'upper colour', 'lower colour']
+    assert all(0 <= r['nmi'] <= 1 for r in report)
+    assert report[0]['num_values'] == 8
+    assert '| camera |' in open(osp.join(out, 'cluster_report.md')).read()
+
+
+def test_frechet_stage_compares_generated_and_real(synth_root,
+                                                   pipeline_dir, tmp_path):
+    out = str(tmp_path / 'frechet')
+    os.makedirs(out)
+    cfg = PipelineRunner(tiny_cfg(synth_root, pipeline_dir)).stage_config(
+        'stage1_baseline')
+    cfg.pop('stage')
+    stage = STAGES.get('SLSRFrechetStage')(
+        cfg=cfg, work_dir=out, name='frechet',
+        checkpoint=osp.join(pipeline_dir, 'stage1_baseline', 'final.pth'),
+        cluster_dir=osp.join(pipeline_dir, 'stage2_cluster'),
+        generated_dir=osp.join(pipeline_dir, 'stage4_generate'))
+    stage.run()
+    result = json.load(open(osp.join(out, 'frechet.json')))
+    assert result['num_generated'] == 5
+    assert np.isfinite(result['generated']) and result['generated'] >= 0
+    assert len(result['clusters']) == 2
+    assert sum(c['num_generated'] for c in result['clusters']) == 5
+    assert 'real, one random half' in open(
+        osp.join(out, 'frechet.md')).read()
+
+
+def test_best_checkpoint_is_kept_as_best_pth(tmp_path):
+    from mmreidgen.stages.train_test_stages import keep_best_checkpoint
+    assert keep_best_checkpoint(str(tmp_path)) is None
+    old = tmp_path / 'best_reid_mAP_iter_400.pth'
+    old.write_bytes(b'old')
+    os.utime(old, (1, 1))
+    (tmp_path / 'best_reid_mAP_iter_800.pth').write_bytes(b'new')
+    (tmp_path / 'iter_1200.pth').write_bytes(b'last')
+    path = keep_best_checkpoint(str(tmp_path))
+    assert path == str(tmp_path / 'best.pth')
+    assert open(path, 'rb').read() == b'new'
+
+
+def test_robust_frechet_survives_a_collapsed_generator():
+    from mmreidgen.evaluation.functional.fid import fid_from_features
+    from mmreidgen.stages.slsr_stages import robust_frechet
+    rng = np.random.default_rng(0)
+    real = rng.standard_normal((50, 8))
+    fake = rng.standard_normal((50, 8)) + 1
+    assert robust_frechet(real, fake) == pytest.approx(
+        fid_from_features(real, fake))
+    # Generated features on a line: a rank-1 covariance.
+    collapsed = np.outer(rng.standard_normal(50), np.ones(8)) + 3
+    value = robust_frechet(real, collapsed)
+    assert np.isfinite(value) and value > robust_frechet(real, fake)

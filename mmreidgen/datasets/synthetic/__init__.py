@@ -10,12 +10,17 @@ masks, stats) and ``benchmark`` (a domain and the whole benchmark); the
 package exports what a user calls, the parts are imported from their
 modules. ``docs/en/synthetic_benchmark.md`` describes both versions.
 """
-from .benchmark import format_stats, make_synthetic_reid
+from .benchmark import (
+    format_stats,
+    identity_attributes,
+    make_synthetic_reid,
+)
 from .parser_mask import parser_like_mask
 from .pretrain_set import make_pretrain_set
 from .styles import DOMAINS, REALISM_V2, DomainStyle, RealismV2
 
 __all__ = [
-    'make_synthetic_reid', 'format_stats', 'make_pretrain_set', 'DOMAINS',
-    'DomainStyle', 'REALISM_V2', 'RealismV2', 'parser_like_mask'
+    'make_synthetic_reid', 'format_stats', 'identity_attributes',
+    'make_pretrain_set', 'DOMAINS', 'DomainStyle', 'REALISM_V2',
+    'RealismV2', 'parser_like_mask'
 ]

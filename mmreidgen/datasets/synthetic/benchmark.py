@@ -275,6 +275,51 @@ def make_synthetic_reid(out_dir: str,
     return result
 
 
+def identity_attributes(domain_root: str) -> dict:
+    """The clothing colours the renderer drew for each identity of a domain.
+
+    The renderer writes no per-identity file; the identities are drawn
+    from their own generator (seeded by the benchmark's seed and the
+    domain) before any image, so they are drawn again here from
+    ``<out>/stats.json`` (seed and identity counts), without rendering.
+
+    Args:
+        domain_root (str): A domain folder of a rendering, e.g.
+            ``data/synthreid_v2/synthmarket``.
+
+    Returns:
+        dict: ``{person id on disk: dict(upper=..., lower=..., train=...)}``:
+        the colour names (keys of ``COLOURS``) of the upper and lower
+        clothing, and whether the identity is a training one.
+    """
+    import json
+    domain_root = osp.abspath(domain_root)
+    name = osp.basename(domain_root.rstrip('/'))
+    stats_path = osp.join(osp.dirname(domain_root), 'stats.json')
+    if not osp.isfile(stats_path):
+        raise FileNotFoundError(
+            f'{stats_path} not found: {domain_root} is not a rendering of '
+            'the synthetic benchmark (make_synthetic_reid writes it).')
+    with open(stats_path) as f:
+        stats = json.load(f)
+    if name not in stats['domains'] or name not in DOMAINS:
+        raise KeyError(f'{stats_path} has no domain {name!r}; it has '
+                       f'{sorted(stats["domains"])}.')
+    subsets = stats['domains'][name]['subsets']
+    num_ids = subsets['train']['num_ids'] + subsets['query']['num_ids']
+    id_rng = np.random.default_rng(
+        [int(stats['seed']), list(DOMAINS).index(name), 1])
+    pids = id_rng.permutation(np.arange(1, num_ids + 1))
+    train = set(pids[:subsets['train']['num_ids']].tolist())
+    out = {}
+    for pid in np.sort(pids):
+        person = sample_identity(id_rng, DOMAINS[name])
+        out[int(pid)] = dict(upper=person['upper_name'],
+                             lower=person['lower_name'],
+                             train=int(pid) in train)
+    return out
+
+
 def format_stats(result: dict) -> str:
     """Format the per-domain, per-subset counts as a table.
 

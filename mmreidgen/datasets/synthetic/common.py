@@ -51,10 +51,17 @@ def pick_colour(rng: np.random.Generator,
     Returns:
         tuple[int, int, int]: A BGR colour.
     """
+    return pick_named_colour(rng, weights)[1]
+
+
+def pick_named_colour(rng: np.random.Generator, weights: Dict[str, float]
+                      ) -> Tuple[str, Tuple[int, int, int]]:
+    """:func:`pick_colour` that also returns the colour's name (the same
+    draws)."""
     names = sorted(weights)
     p = np.array([weights[n] for n in names], float)
     name = names[rng.choice(len(names), p=p / p.sum())]
-    return jitter_colour(rng, COLOURS[name])
+    return name, jitter_colour(rng, COLOURS[name])
 
 
 def smooth_noise(rng: np.random.Generator, h: int, w: int, cell: int,

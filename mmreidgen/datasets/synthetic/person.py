@@ -4,7 +4,15 @@ from typing import Dict, Optional, Tuple
 import cv2
 import numpy as np
 
-from .common import COLOURS, HAIR, SKIN, jitter_colour, pick_colour, pt
+from .common import (
+    COLOURS,
+    HAIR,
+    SKIN,
+    jitter_colour,
+    pick_colour,
+    pick_named_colour,
+    pt,
+)
 from .styles import DomainStyle
 
 # What ``draw_person`` can report separately: the parts a human parser
@@ -12,11 +20,16 @@ from .styles import DomainStyle
 PART_GROUPS = ('body', 'arms', 'backpack', 'bag', 'hat')
 
 def sample_identity(rng: np.random.Generator, style: DomainStyle) -> dict:
-    """Draw one person: body, clothing, pattern and accessories."""
+    """Draw one person: body, clothing, pattern and accessories.
+
+    ``upper_name`` and ``lower_name`` name the clothing colours before
+    their jitter (the metadata :func:`identity_attributes` reports); they
+    take no draw of their own.
+    """
     short_lower = rng.random() < style.short_lower
     pattern = str(rng.choice(['plain', 'stripes', 'checks', 'logo'],
                              p=[0.55, 0.2, 0.1, 0.15]))
-    return dict(
+    person = dict(
         height=rng.uniform(0.88, 1.0),
         build=rng.uniform(0.8, 1.25),
         head=rng.uniform(0.062, 0.075),
@@ -24,8 +37,8 @@ def sample_identity(rng: np.random.Generator, style: DomainStyle) -> dict:
         skin=jitter_colour(rng, SKIN[rng.integers(len(SKIN))], 8),
         hair=jitter_colour(rng, HAIR[rng.integers(len(HAIR))], 8),
         long_hair=bool(rng.random() < 0.3),
-        upper=pick_colour(rng, style.upper_weights),
-        lower=pick_colour(rng, style.lower_weights),
+        upper=(upper := pick_named_colour(rng, style.upper_weights))[1],
+        lower=(lower := pick_named_colour(rng, style.lower_weights))[1],
         short_sleeves=bool(rng.random() < style.short_sleeves),
         lower_kind=(str(rng.choice(['shorts', 'skirt'])) if short_lower
                     else 'trousers'),
@@ -47,6 +60,8 @@ def sample_identity(rng: np.random.Generator, style: DomainStyle) -> dict:
              else None),
         bag_side=int(rng.choice([-1, 1])),
     )
+    person.update(upper_name=upper[0], lower_name=lower[0])
+    return person
 
 
 def _fill_pattern(layer: np.ndarray, region: np.ndarray, person: dict,

@@ -4,7 +4,7 @@ Ainam et al., "Sparse Label Smoothing for Semi-supervised Person
 Re-Identification" (IEEE Access 2019), Algorithm 1, lines 6-10 and
 Table 1. Plain functions on arrays (scikit-learn does the work).
 """
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -112,3 +112,43 @@ def cluster_identity_nmi(pids: Sequence[int],
             f'pids and clusters must have one entry per image, got '
             f'{len(pids)} and {len(clusters)}')
     return float(normalized_mutual_info_score(pids, clusters))
+
+
+def cluster_report(clusters: Sequence[int],
+                   labels: Dict[str, Sequence]) -> List[dict]:
+    """How much each labelling of the images the clusters follow.
+
+    The premise of SLSR is that a cluster groups identities that look
+    alike. For each labelling (identity, camera, a clothing colour, ...)
+    this gives the normalised mutual information with the clusters and
+    the number of distinct values.
+
+    Args:
+        clusters (Sequence[int]): Cluster of every image.
+        labels (dict[str, Sequence]): Per name, a label of every image.
+
+    Returns:
+        list[dict]: ``label``, ``nmi`` and ``num_values`` per labelling,
+        in the order given.
+    """
+    from sklearn.metrics import normalized_mutual_info_score
+    rows = []
+    for name, values in labels.items():
+        if len(values) != len(clusters):
+            raise ValueError(
+                f'labelling {name!r} has {len(values)} entries for '
+                f'{len(clusters)} images; give one per image.')
+        rows.append(dict(
+            label=name,
+            nmi=float(normalized_mutual_info_score(
+                [str(v) for v in values], list(clusters))),
+            num_values=len(set(map(str, values)))))
+    return rows
+
+
+def format_cluster_report(rows: List[dict]) -> str:
+    """:func:`cluster_report` as a markdown table."""
+    lines = ['| Clusters against | Values | NMI |', '|---|---|---|']
+    lines += [f'| {r["label"]} | {r["num_values"]} | {r["nmi"]:.3f} |'
+              for r in rows]
+    return '\n'.join(lines)

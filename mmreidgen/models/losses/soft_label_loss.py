@@ -36,6 +36,16 @@ class SoftLabelLoss(nn.Module):
         mode (str): ``'ce'`` (cross-entropy) or ``'kl'`` (KL divergence
             ``KL(q || p)``). Defaults to ``'ce'``.
         loss_weight (float): Defaults to 1.0.
+        generated_weight (float): Weight of each generated image's term
+            (the batch mean still divides by the whole batch, so the real
+            images' terms are those of the full loss). 0 keeps generated
+            images in the batch (its batch-norm statistics) with no loss:
+            the control that isolates their labels. Defaults to 1.0.
+        noise_layer (dict, optional): A module mapping log-probabilities
+            to log-probabilities (:class:`SLSRNoiseAdaptation`), applied
+            to the generated images' outputs before the loss: the extra
+            noise layer of SLSR. Its parameters train with the network.
+            Defaults to None (none).
     """
 
     # ReIDHead passes ``is_generated`` to losses that declare this.
@@ -46,16 +56,24 @@ class SoftLabelLoss(nn.Module):
     def __init__(self,
                  label_smooth: float = 0.0,
                  mode: str = 'ce',
-                 loss_weight: float = 1.0) -> None:
+                 loss_weight: float = 1.0,
+                 generated_weight: float = 1.0,
+                 noise_layer: Optional[dict] = None) -> None:
         super().__init__()
         if not 0 <= label_smooth <= 1:
             raise ValueError(
                 f'label_smooth must be in [0, 1], got {label_smooth}')
         if mode not in ('ce', 'kl'):
             raise ValueError(f"mode must be 'ce' or 'kl', got {mode!r}")
+        if generated_weight < 0:
+            raise ValueError(
+                f'generated_weight must be >= 0, got {generated_weight}')
         self.label_smooth = label_smooth
         self.mode = mode
         self.loss_weight = loss_weight
+        self.generated_weight = generated_weight
+        self.noise_layer = MODELS.build(noise_layer) \
+            if noise_layer is not None else None
 
     def _check(self, logits: torch.Tensor, target: torch.Tensor,
                is_generated: Optional[torch.Tensor]) -> None:
@@ -138,9 +156,15 @@ class SoftLabelLoss(nn.Module):
         q = self.target_distribution(logits, target, is_generated).to(
             logits.dtype)
         log_p = F.log_softmax(logits, dim=1)
+        gen = None if is_generated is None else is_generated.bool()
+        if self.noise_layer is not None and gen is not None and gen.any():
+            log_p = torch.where(gen[:, None], self.noise_layer(log_p),
+                                log_p)
         loss = -(q * log_p).sum(1)
         if self.mode == 'kl':
             loss = loss + torch.special.xlogy(q, q).sum(1)
+        if self.generated_weight != 1.0 and gen is not None:
+            loss = torch.where(gen, loss * self.generated_weight, loss)
         return self.loss_weight * loss.mean()
 
 
@@ -173,6 +197,11 @@ class SLSRLoss(SoftLabelLoss):
         label_smooth (float): LSR ``eps`` for real images. Defaults to 0.
         mode (str): ``'ce'`` or ``'kl'``. Defaults to ``'ce'``.
         loss_weight (float): Defaults to 1.0.
+        generated_weight (float): See :class:`SoftLabelLoss`. Defaults to
+            1.0.
+        noise_layer (dict, optional): The extra noise layer of Sec. 4.3
+            (:class:`SLSRNoiseAdaptation`), on generated images only. See
+            :class:`SoftLabelLoss`. Defaults to None.
     """
 
     def target_distribution(

@@ -197,3 +197,19 @@ def test_v2_writes_both_mask_folders(small):
                     osp.join(root, domain, mask_dir, sub)))
                 assert masks == images
         assert stats['domains'][domain]['realism']['drop_carried'] == 0.7
+
+
+def test_identity_attributes_replay_the_renderers_identities(tmp_path):
+    from mmreidgen.datasets.synthetic import identity_attributes
+    from mmreidgen.datasets.synthetic.common import COLOURS
+    make_synthetic_reid(str(tmp_path), domains=('synthduke', ), **TINY)
+    root = osp.join(str(tmp_path), 'synthduke')
+    people = identity_attributes(root)
+    on_disk = {int(name.split('_')[0]) for name in os.listdir(
+        osp.join(root, 'bounding_box_train'))}
+    assert {p for p, v in people.items() if v['train']} == on_disk
+    assert len(people) == TINY['num_train_ids'] + TINY['num_test_ids']
+    assert all(v['upper'] in COLOURS and v['lower'] in COLOURS
+               for v in people.values())
+    with pytest.raises(FileNotFoundError, match='stats.json'):
+        identity_attributes(str(tmp_path / 'elsewhere' / 'synthduke'))
