@@ -57,10 +57,11 @@ lint: $(STAMP)
 
 # One pytest worker per core, whole test files to a worker (their module
 # fixtures render and train once); `make test TEST_JOBS=0` runs serially.
+# The 30 slowest tests are listed at the end (where the suite's time goes).
 TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: lint
 	OMP_NUM_THREADS=1 $(PY) -m pytest tests -q -p no:cacheprovider \
-		-n $(TEST_JOBS) --dist loadfile
+		-n $(TEST_JOBS) --dist loadfile --durations=30
 
 # The docs site (Sphinx + MyST, API reference from the docstrings):
 # open build/docs/index.html. The source folder is the repository root so
