@@ -9,7 +9,11 @@ from mmreidgen.apis import build_dataloader, load_config
 
 CONFIG = 'configs/baseline/baseline_r18w16_synthmarket.py'
 # The loader builder itself, and the runner whose method it calls.
-BUILDERS = ('mmreidgen/apis/data.py', 'mmreidgen/engine/runner/reid_runner.py')
+# The two builders, and the one loader that no config describes: Cluster
+# Contrast's batches are drawn per epoch from that epoch's pseudo labels,
+# as a list of index batches over per-draw seeded images.
+BUILDERS = ('mmreidgen/apis/data.py', 'mmreidgen/engine/runner/reid_runner.py',
+            'mmreidgen/stages/pseudo_label_stages.py')
 
 
 def test_config_without_workers_builds(synth_root):

@@ -89,9 +89,12 @@ def test_unwritable_log_file_says_so_once(synth_root, tmp_path, capsys):
             pass
 
     capsys.readouterr()
-    handler.stream = FullDisk()
-    for i in range(3):
-        runner.logger.info(f'record {i}')
+    stream, handler.stream = handler.stream, FullDisk()
+    try:
+        for i in range(3):
+            runner.logger.info(f'record {i}')
+    finally:  # the logger outlives the test (mmengine keeps instances)
+        handler.stream = stream
     captured = capsys.readouterr()
     warnings = [line for line in captured.err.splitlines() if line]
     assert warnings == [
