@@ -18,7 +18,7 @@ LOCK_INPUTS := requirements/runtime.txt requirements/nodeps.txt \
 	requirements/tests.txt requirements/optional.txt requirements/docs.txt \
 	requirements/uv.in
 
-.PHONY: venv lock test lint demo clean-demo docs
+.PHONY: venv lock test lint demo clean-demo docs bytecode
 
 venv: $(STAMP)
 
@@ -27,12 +27,17 @@ venv: $(STAMP)
 # the same cv2 package. The lock is complete, so it is installed with
 # --no-deps: nothing is resolved at install time. `uv pip sync` also
 # removes what the lock does not list (a .venv made before it).
+# Bytecode is compiled at install (uv: --compile-bytecode; pip does it by
+# default): where PYTHONDONTWRITEBYTECODE is set, as on CI machines, no
+# process writes .pyc files, and every process that imports torch,
+# mmengine and sympy from source spends seconds compiling them.
 $(STAMP): $(LOCK) requirements/uv.txt setup.py
 	test -x $(PY) || python3 -m venv $(VENV)
 	if [ -n "$(UV)" ]; then \
 		$(PIP_ENV) $(PY) -m pip install -q --no-deps --require-hashes \
 			-r requirements/uv.txt && \
-		$(UV) pip sync -q --python $(PY) --require-hashes $(LOCK); \
+		$(UV) pip sync -q --python $(PY) --require-hashes \
+			--compile-bytecode $(LOCK); \
 	else \
 		$(PIP_ENV) $(PY) -m pip install -q --no-deps --require-hashes \
 			-r $(LOCK); \
@@ -52,6 +57,11 @@ lock: $(STAMP)
 	$(UV) pip compile -q --no-deps --generate-hashes --python-version 3.11 \
 		$(UPGRADE) requirements/onedl.in -o requirements/onedl.txt
 
+# mmreidgen's own bytecode (editable install: its .py files are the
+# checkout's). Only changed files are compiled again.
+bytecode: $(STAMP)
+	$(PY) -m compileall -q mmreidgen
+
 lint: $(STAMP)
 	$(PY) -m ruff check mmreidgen tools tests configs
 
@@ -59,7 +69,7 @@ lint: $(STAMP)
 # fixtures render and train once); `make test TEST_JOBS=0` runs serially.
 # The 30 slowest tests are listed at the end (where the suite's time goes).
 TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-test: lint
+test: lint bytecode
 	OMP_NUM_THREADS=1 $(PY) -m pytest tests -q -p no:cacheprovider \
 		-n $(TEST_JOBS) --dist loadfile --durations=30
 
@@ -69,7 +79,7 @@ test: lint
 docs: $(STAMP)
 	$(PY) -m sphinx -b html -q -c docs . build/docs
 
-demo: $(STAMP)
+demo: bytecode
 	$(PY) tools/demo.py --work-dir work_dirs/demo
 
 clean-demo:
