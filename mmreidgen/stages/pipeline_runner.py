@@ -176,7 +176,8 @@ class PipelineRunner:
 
     def stage_config(self, name: str) -> Config:
         """The resolved config stage ``name`` runs with."""
-        return Config(resolve_stage(self.top, name, self.work_dir))
+        return Config(resolve_stage(self.top, name, self.work_dir),
+                      format_python_code=False)
 
     def tool_options(self) -> dict:
         """The tool's settings that change what every stage computes.
