@@ -26,6 +26,9 @@ SUBSET = (
     'tests/test_evaluation/test_metrics/test_reid_metric.py',
     'tests/test_utils/test_weights_only_load.py',
 )
+# Every model built from a config: those of the small synthetic configs
+# (one or more a method), not every full-size one.
+SELECT = 'not test_builds_the_top_level_model_of_a_pipeline or r18w16'
 CHECK = ('from mmreidgen.utils.environment import environment_record; '
          'p = environment_record()["packages"]; print(p); '
          'assert all(p[n].startswith("onedl-") for n in '
@@ -40,7 +43,8 @@ def _install(target: str) -> None:
         shutil.rmtree(tmp)
     if osp.isfile(uv):
         cmd = [uv, 'pip', 'install', '-q', '--python', sys.executable,
-               '--target', tmp, '--no-deps', '--require-hashes', '-r', PINS]
+               '--target', tmp, '--no-deps', '--require-hashes',
+               '--compile-bytecode', '-r', PINS]
     else:
         cmd = [sys.executable, '-m', 'pip', 'install', '-q', '--target',
                tmp, '--no-deps', '--require-hashes', '-r', PINS]
@@ -68,7 +72,8 @@ def test_subset_passes_on_the_maintained_line(onedl_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     proc = subprocess.run(
         [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider',
-         *SUBSET], cwd=REPO, env=env, capture_output=True, text=True)
+         *SUBSET, '-k', SELECT], cwd=REPO, env=env, capture_output=True,
+        text=True)
     tail = proc.stdout[-3000:]
     assert proc.returncode == 0, tail
     assert ' passed' in tail and 'failed' not in tail

@@ -3,10 +3,13 @@ stage, through the real tools, and end with the weights of an uninterrupted
 run.
 
 For each method a pipeline runs once without interruption (in parallel
-with the rest), and once with a signal in the middle of each training
-stage (after its second checkpoint), each time followed by the same
-command again (alternately with and without
-``--resume``: for a pipeline both behave the same). Training is
+with the rest), and once with a signal in the middle of each kind of
+training stage (after its second checkpoint), each time followed by the
+same command again (alternately with and without ``--resume``: for a
+pipeline both behave the same). A plain re-id training stage is killed
+once, in CR-GAN's stage I (DG-Net's teacher and SLSR's baseline are the
+same kind of stage); every GAN, fine-tuning and adaptation stage is
+interrupted, with SIGKILL or Ctrl-C. Training is
 deterministic here (no dataloader workers, fixed seed; RNGStateHook puts the
 model's random numbers back), so every stage's ``final.pth`` must equal the
 uninterrupted run's bit for bit, and so must every test stage's metrics.
@@ -59,8 +62,7 @@ def dgnet(root):
             'stages.test_teacher=None', 'stages.test_prim=None',
             'stages.test_fine=None']
     return ('configs/dgnet/dgnet_r18w16_synthmarket.py', opts,
-            [('teacher', 'iter_4.pth', signal.SIGINT),
-             ('dgnet', 'iter_2.pth', signal.SIGKILL)])
+            [('dgnet', 'iter_2.pth', signal.SIGKILL)])
 
 
 def slsr(root):
@@ -81,8 +83,7 @@ def slsr(root):
             'stages.stage1_test=None', 'stages.stage1_test_rerank=None',
             'stages.stage6_test_rerank=None']
     return ('configs/slsr/slsr_r18w16_synthmarket.py', opts,
-            [('stage1_baseline', 'iter_2.pth', signal.SIGKILL),
-             ('stage3_gan/cluster_0', 'epoch_2.pth', signal.SIGINT),
+            [('stage3_gan/cluster_0', 'epoch_2.pth', signal.SIGINT),
              ('stage5_finetune', 'iter_2.pth', signal.SIGKILL)])
 
 
