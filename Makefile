@@ -36,8 +36,8 @@ $(STAMP): $(LOCK) requirements/uv.txt setup.py
 	if [ -n "$(UV)" ]; then \
 		$(PIP_ENV) $(PY) -m pip install -q --no-deps --require-hashes \
 			-r requirements/uv.txt && \
-		$(UV) pip sync -q --python $(PY) --require-hashes \
-			--compile-bytecode $(LOCK); \
+		$(UV) pip sync -q --python $(PY) --compile-bytecode \
+			--require-hashes $(LOCK); \
 	else \
 		$(PIP_ENV) $(PY) -m pip install -q --no-deps --require-hashes \
 			-r $(LOCK); \
