@@ -41,7 +41,8 @@ def _model_type_of(checkpoint: dict) -> Optional[str]:
         return None
     # ``cfg`` is the pretty text of the whole config; the model dict is a
     # top-level ``model = dict(...)`` (``model=dict(`` where the text was
-    # not formatted) whose first-level ``type`` is the algorithm. Parse lightly rather than executing the text.
+    # not formatted) whose first-level ``type`` is the algorithm. Parse
+    # lightly rather than executing the text.
     match = re.search(r'^model\s*=\s*dict\(', text, flags=re.M)
     if match is None:
         return None
