@@ -52,14 +52,16 @@ _ITER = re.compile(r'Iter\(train\) \[\s*(\d+)/(\d+)\].*?eta: (\S+)')
 _STAGE = re.compile(r'Stage (\S+) \((\w+)\) starts')
 
 
-def progress_of(log_text: str) -> Optional[str]:
-    """One status line from a training log so far: the stage, the
-    iteration and the time left; None before the first of them."""
+def progress_of(log_text: str,
+                label: Optional[str] = None) -> Optional[str]:
+    """One status line from a training log so far: the stage (``label``
+    for a run of one config, which has no stages), the iteration and the
+    time left; None before the first of them."""
     starts = list(_STAGE.finditer(log_text))
     stage = starts[-1].groups() if starts else None
     # The iterations of the current stage only.
     iters = _ITER.findall(log_text[starts[-1].end():] if starts else log_text)
-    name = stage[0] if stage else None
+    name = stage[0] if stage else label
     if stage is not None and stage[1] != 'train':
         return f'{name}: {stage[1]}'
     if not iters:
@@ -84,13 +86,14 @@ def say(text: str) -> None:
         print(f'{prefix}{text:<102}' if prefix else text, flush=True)
 
 
-def run(cmd: list, log_path: str, show: bool = True) -> float:
+def run(cmd: list, log_path: str, show: bool = True,
+        label: Optional[str] = None) -> float:
     """Run ``cmd`` from the repo root, log to a file, return seconds.
 
     While it runs, a progress line shows the stage, the iteration and the
     time left (redrawn in a terminal; a line per change of stage or tenth
-    of a stage otherwise); ``show=False`` (a job beside the main one)
-    shows none."""
+    of a stage otherwise), named by ``label`` where the command has no
+    stages; ``show=False`` (a job beside the main one) shows none."""
     start = time.time()
     # One intra-op thread per process: oversubscribed OpenMP threads were
     # several times slower on our shared 2-core machines. An
@@ -108,7 +111,7 @@ def run(cmd: list, log_path: str, show: bool = True) -> float:
             if not show:
                 continue
             with open(log_path, encoding='utf-8', errors='replace') as f:
-                line = progress_of(f.read())
+                line = progress_of(f.read(), label)
             if line is None or line == shown:
                 continue
             if tty:
@@ -141,7 +144,8 @@ def _worth_a_line(shown: Optional[str], line: str) -> bool:
     return key(shown) != key(line)
 
 
-def run_once(cmd: list, log_path: str, done_path: str) -> Optional[float]:
+def run_once(cmd: list, log_path: str, done_path: str,
+             label: Optional[str] = None) -> Optional[float]:
     """Run ``cmd`` as :func:`run` unless ``done_path`` records that the
     same command has finished; return seconds, or None when skipped."""
     record = dict(command=cmd[1:])  # without the interpreter's path
@@ -149,7 +153,7 @@ def run_once(cmd: list, log_path: str, done_path: str) -> Optional[float]:
         with open(done_path, encoding='utf-8') as f:
             if json.load(f) == record:
                 return None
-    secs = run(cmd, log_path)
+    secs = run(cmd, log_path, label=label)
     with open(done_path, 'w', encoding='utf-8') as f:
         json.dump(record, f, indent=1)
     return secs
@@ -172,13 +176,13 @@ def train_and_test_oracle(py: str, work_dir: str, synth_root: str,
     secs = run_once(
         [py, 'tools/train.py', ORACLE_CONFIG, '--work-dir', oracle_dir,
          *options], osp.join(work_dir, 'oracle.train.log'),
-        osp.join(oracle_dir, 'train.done.json'))
+        osp.join(oracle_dir, 'train.done.json'), label='oracle')
     metrics_file = osp.join(oracle_dir, 'target_metrics.json')
     test_secs = run_once(
         [py, 'tools/test.py', ORACLE_CONFIG, last_checkpoint(oracle_dir),
          '--work-dir', osp.join(oracle_dir, 'test'), '--out-metrics',
          metrics_file, *options], osp.join(work_dir, 'oracle.test.log'),
-        osp.join(oracle_dir, 'test.done.json'))
+        osp.join(oracle_dir, 'test.done.json'), label='oracle test')
     if secs is None and test_secs is None:
         say('  oracle: already done, skipped')
     else:
@@ -234,12 +238,12 @@ def next_steps(work_dir: str, synth_root: str,
         ['--cfg-options', f'synth_root={synth_root}']
     lines = [
         'Files:',
-        f'  table      {osp.join(work_dir, "results.md")}',
-        f'  logs       {work_dir}/*.log; each stage\'s own log in '
+        f'  table        {osp.join(work_dir, "results.md")}',
+        f'  logs         {work_dir}/*.log; each stage\'s own log in '
         f'{crgan}/<stage>/<time stamp>/',
-        f'  checkpoints {final}' +
+        f'  checkpoints  {final}' +
         (f', {oracle_ckpt}' if oracle_ckpt else ''),
-        f'  pictures   {osp.join(crgan, "stage2_gan", "vis")}/ (CR-GAN\'s '
+        f'  pictures     {osp.join(crgan, "stage2_gan", "vis")}/ (CR-GAN\'s '
         'renderings during training)',
         'Next:',
         '  # test the CR-GAN model on the target (synthduke)',

@@ -93,10 +93,15 @@ def test_progress_line_follows_the_training_log(demo):
     assert demo.progress_of(log) == 'test_direct_transfer: test'
     log += 'Stage stage2_gan (train) starts in /w/...\n'
     assert demo.progress_of(log) == 'stage2_gan: starting'
-    # A single-stage run (the oracle) has no stage lines.
+    # A single-stage run (the oracle) has no stage lines: its label names
+    # it, where the job beside CR-GAN interleaves its lines with CR-GAN's.
     assert demo.progress_of(
         'Iter(train) [10/1200]  eta: 0:03:00').endswith('10/1200, 0:03:00 '
                                                         'left')
+    assert demo.progress_of('Iter(train) [10/1200]  eta: 0:03:00',
+                            'oracle') == ('oracle [....................] '
+                                          '10/1200, 0:03:00 left')
+    assert demo.progress_of('', 'oracle') == 'oracle: starting'
     # Outside a terminal, a line per tenth of a stage.
     assert not demo._worth_a_line(line, line.replace('200/', '210/'))
     assert demo._worth_a_line(line, line.replace('200/', '240/'))
