@@ -42,6 +42,10 @@ run has finished them, then shares them as above; every other run starts
 as soon as a job is free. So stage sharing and resume behave as in a
 serial grid, and the metrics are the same (each subprocess is
 deterministic). Every run's CPU time is its own subprocess's (``wait4``).
+While a training subprocess runs, its CPU time so far is written to the
+run's record every half minute (``attempt``), so a run whose process is
+killed (a machine's session ends) keeps all but the last half minute of
+it: the next attempt adds it to the run's CPU and wall time.
 
 Rows and seeds. A row may list its own ``seeds`` (a subset of the
 grid's); ``rows`` runs only the named rows (and shares what they can).
@@ -64,7 +68,7 @@ import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 from mmengine.logging import print_log
 
@@ -238,10 +242,30 @@ def subprocess_env(device: str = 'cpu') -> dict:
     return env
 
 
-def call_logged(cmd: List[str], log_path: str,
-                device: str = 'cpu') -> tuple:
+def cpu_seconds_so_far(pid: int) -> Optional[float]:
+    """CPU seconds of a running process and of its children that have
+    ended (``/proc/<pid>/stat``); None where that cannot be read."""
+    try:
+        with open(f'/proc/{pid}/stat', encoding='ascii') as f:
+            # After the command name (in parentheses, may hold spaces):
+            # utime, stime, cutime and cstime are fields 14 to 17.
+            fields = f.read().rsplit(')', 1)[1].split()
+        ticks = sum(int(v) for v in fields[11:15])
+        return ticks / os.sysconf('SC_CLK_TCK')
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def call_logged(cmd: List[str], log_path: str, device: str = 'cpu',
+                progress: Optional[Callable[[float, float], None]] = None,
+                every: float = 30.0) -> tuple:
     """Run ``cmd`` in the current folder, appending its output to
     ``log_path``; return (CPU s, wall s) of that subprocess alone.
+
+    Args:
+        progress (callable, optional): Called as ``progress(cpu_s,
+            wall_s)`` every ``every`` seconds while the subprocess runs,
+            with its CPU time so far (:func:`cpu_seconds_so_far`).
 
     Raises:
         ProofError: When it fails, with the log's last lines.
@@ -254,7 +278,18 @@ def call_logged(cmd: List[str], log_path: str,
                                 stdout=log, stderr=subprocess.STDOUT)
         # wait4: this child's own resource use, even with other children
         # running (RUSAGE_CHILDREN would mix them).
-        _, status, usage = os.wait4(proc.pid, 0)
+        last = start
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            time.sleep(0.5)
+            now = time.time()
+            if progress is not None and now - last >= every:
+                last = now
+                so_far = cpu_seconds_so_far(proc.pid)
+                if so_far is not None:
+                    progress(so_far, now - start)
         proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.time() - start
     cpu = usage.ru_utime + usage.ru_stime
@@ -537,7 +572,19 @@ class ProofHarness:
             **{k: osp.relpath(v, self.work_dir)
                for k, v in shared.items()}
         }
-        write_json(record, osp.join(run_dir, RUN_RECORD))
+        # An attempt that was killed: its CPU and wall time up to its last
+        # progress record count.
+        killed = record.pop('attempt', None) or {}
+        for key in ('cpu_s', 'wall_s'):
+            record[key] = float(record.get(key) or 0.0) + float(
+                killed.get(key) or 0.0)
+        record_path = osp.join(run_dir, RUN_RECORD)
+        write_json(record, record_path)
+
+        def progress(cpu_s: float, wall_s: float) -> None:
+            write_json(dict(record, attempt=dict(cpu_s=cpu_s, wall_s=wall_s)),
+                       record_path)
+
         cpu = wall = 0.0
         if 'train' not in shared:
             words = format_options(train_options(row, seed))
@@ -550,19 +597,20 @@ class ProofHarness:
             if shared:
                 what += f' (stages {", ".join(shared)} shared)'
             self.log(f'{row["name"]} seed {seed}: {what} in {run_dir}')
-            cpu, wall = self._call(cmd, osp.join(run_dir, 'proof_train.log'))
+            cpu, wall = self._call(cmd, osp.join(run_dir, 'proof_train.log'),
+                                   progress)
         else:
             self.log(f'{row["name"]} seed {seed}: training shared with '
                      f'{osp.relpath(shared["train"], self.work_dir)}')
-        record['cpu_s'] = float(record.get('cpu_s') or 0.0) + cpu
-        record['wall_s'] = float(record.get('wall_s') or 0.0) + wall
+        record['cpu_s'] += cpu
+        record['wall_s'] += wall
         if single:
             ckpt = find_resumable_checkpoint(run_dir)
             if ckpt is None:
                 raise ProofError(f'{run_dir}: training wrote no checkpoint.')
             record['checkpoint'] = osp.basename(ckpt)
         record['finished'] = time.strftime('%Y-%m-%d %H:%M:%S')
-        write_json(record, osp.join(run_dir, RUN_RECORD))
+        write_json(record, record_path)
         return record
 
     def _finished_single(self, row: dict, seed: int,
@@ -602,9 +650,10 @@ class ProofHarness:
                          finished=time.strftime('%Y-%m-%d %H:%M:%S')),
                     osp.join(test_dir, 'proof_test.json'))
 
-    def _call(self, cmd: List[str], log_path: str):
+    def _call(self, cmd: List[str], log_path: str,
+              progress: Optional[Callable[[float, float], None]] = None):
         """Run ``cmd``; return (CPU s, wall s)."""
-        return call_logged(cmd, log_path, self.device)
+        return call_logged(cmd, log_path, self.device, progress)
 
     def metrics_of(self, row: dict, seed: int) -> Optional[dict]:
         """The metrics of a finished run, with its CPU and wall time."""

@@ -277,3 +277,54 @@ def test_read_metrics_keeps_further_test_sets_apart(tmp_path):
                                 70.0, 'reid/R1': 40.0}))
     assert read_metrics(str(path)) == {'mAP': 30.0, 'R1': 40.0,
                                        'synthmarket/mAP': 70.0}
+
+
+def test_cpu_time_so_far_is_reported_while_a_run_goes_on(tmp_path):
+    from mmreidgen.proofs.harness import call_logged
+    seen = []
+    burn = 'import time\nt = time.process_time()\n' \
+        'while time.process_time() - t < 1.2: pass\n'
+    cpu, wall = call_logged([sys.executable, '-c', burn],
+                            str(tmp_path / 'log.txt'),
+                            progress=lambda c, w: seen.append((c, w)),
+                            every=0.3)
+    assert len(seen) >= 2
+    assert all(b[0] >= a[0] and b[1] > a[1] for a, b in zip(seen, seen[1:]))
+    assert 0 < seen[-1][0] <= cpu + 0.05 and cpu >= 1.2
+    assert seen[-1][1] <= wall
+
+
+def test_a_killed_attempt_keeps_its_cpu_time(synth_root, tmp_path,
+                                             monkeypatch):
+    """A run killed with its harness (no wait4 result) keeps the CPU and
+    wall time of its last progress record; the next attempt adds them."""
+    grid = tiny_grid(synth_root)
+    harness = ProofHarness(grid, [0], str(tmp_path), name='tiny')
+    row = grid['rows'][0]
+    run_dir = harness.run_dir(row, 0)
+    keys = {'train': 'k'}
+    os.makedirs(run_dir)
+    # What the killed attempt left: its record with the last progress.
+    killed = dict(row=row['name'], seed=0, keys=keys, cpu_s=0.0, wall_s=0.0,
+                  attempt=dict(cpu_s=50.0, wall_s=60.0))
+    with open(osp.join(run_dir, 'proof_run.json'), 'w') as f:
+        json.dump(killed, f)
+    written = []
+
+    def fake_call(cmd, log_path, progress=None):
+        progress(3.0, 4.0)  # the new attempt's progress, then its end
+        with open(osp.join(run_dir, 'proof_run.json')) as f:
+            written.append(json.load(f))
+        import torch
+        torch.save(dict(meta=dict(iter=12)),
+                   osp.join(run_dir, 'iter_12.pth'))
+        return 10.0, 12.0
+
+    monkeypatch.setattr(harness, '_call', fake_call)
+    record = harness._train(row, 0, run_dir, keys, killed)
+    assert written[0]['cpu_s'] == 50.0 and written[0]['wall_s'] == 60.0
+    assert written[0]['attempt'] == dict(cpu_s=3.0, wall_s=4.0)
+    assert record['cpu_s'] == 60.0 and record['wall_s'] == 72.0
+    with open(osp.join(run_dir, 'proof_run.json')) as f:
+        final = json.load(f)
+    assert 'attempt' not in final and final['cpu_s'] == 60.0
