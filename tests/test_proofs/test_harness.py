@@ -31,6 +31,8 @@ def tiny_grid(root: str) -> dict:
         'default_hooks.logger.interval': 4,
         'train_dataloader.persistent_workers': False,
         'test_dataloader.persistent_workers': False,
+        # Tested by the harness's own test step only.
+        'val_cfg': None, 'val_dataloader': None, 'val_evaluator': None,
     }
     return dict(description='tiny', rows=[
         dict(name='transfer', label='transfer', config=CONFIG,

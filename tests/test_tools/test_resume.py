@@ -4,8 +4,10 @@ Three runs of the tiny synthetic baseline, under
 ``randomness=dict(seed=0, deterministic=True)``:
 
 - A trains 8 iterations without interruption;
-- B is killed with SIGKILL after its iteration-4 checkpoint, then resumed
-  with ``--resume`` (auto) from ``last_checkpoint``;
+- B starts with ``--resume`` and no checkpoint (it says so and starts
+  from the beginning), is killed with SIGKILL after its iteration-4
+  checkpoint, then resumed with ``--resume`` (auto) from
+  ``last_checkpoint``;
 - C is a copy of the killed B whose newest checkpoint is truncated and
   whose ``last_checkpoint`` is empty (what a crash during a non-atomic
   write leaves): ``--resume`` falls back to the newest complete one.
@@ -92,7 +94,7 @@ def test_sigkill_then_resume_equals_uninterrupted(synth_root, tmp_path,
                          num_workers=num_workers)
 
     proc_a = _start(cmd(dir_a), str(tmp_path / 'A.log'))
-    proc_b = _start(cmd(dir_b), str(tmp_path / 'B.log'))
+    proc_b = _start(cmd(dir_b, '--resume'), str(tmp_path / 'B.log'))
     deadline = time.time() + 300
     try:
         while not osp.exists(osp.join(dir_b, 'iter_4.pth')):
@@ -106,6 +108,15 @@ def test_sigkill_then_resume_equals_uninterrupted(synth_root, tmp_path,
             proc_b.kill()
     assert proc_b.returncode == -signal.SIGKILL
     assert not osp.exists(osp.join(dir_b, f'iter_{MAX_ITERS}.pth'))
+    # --resume without a checkpoint says that training starts afresh.
+    assert f'--resume: no complete checkpoint in {dir_b}; training starts ' \
+        'from the beginning.' in open(tmp_path / 'B.log').read()
+    # A checkpoint loads with weights_only=True (no unsafe pickles) and
+    # holds what resuming needs.
+    ckpt = torch.load(osp.join(dir_b, 'iter_4.pth'), map_location='cpu',
+                      weights_only=True)
+    assert ckpt['meta']['iter'] == 4
+    assert 'message_hub' in ckpt and 'optimizer' in ckpt
     _wait(proc_a, str(tmp_path / 'A.log'))
 
     # C: B's folder as a crash inside a non-atomic write would leave it.
@@ -125,6 +136,9 @@ def test_sigkill_then_resume_equals_uninterrupted(synth_root, tmp_path,
     assert 'resumed epoch: 0, iter: ' in log_b
     resumed_at = int(log_b.split('resumed epoch: 0, iter: ')[1].split()[0])
     assert 0 < resumed_at < MAX_ITERS
+    # It trains on from there, not from the first iteration.
+    assert f'Iter(train) [{resumed_at + 1}/{MAX_ITERS}]' in log_b
+    assert f'Iter(train) [1/{MAX_ITERS}]' not in log_b
     log_c = open(tmp_path / 'C2.log').read()
     assert 'resuming from the newest complete checkpoint' in log_c
     resumed_c = int(log_c.split('resumed epoch: 0, iter: ')[1].split()[0])

@@ -118,3 +118,9 @@ def test_load_checkpoint_file_names_the_file_the_cause_and_the_fix(
     assert 'weights_only=False' not in message and '\n' not in message
     with pytest.raises(FileNotFoundError, match='does not exist'):
         load_checkpoint_file(str(tmp_path / 'missing.pth'))
+
+
+def test_safe_globals_cover_mmengine_types():
+    from mmreidgen.utils.safe_load import safe_globals
+    names = {getattr(t, '__name__', str(t)) for t in safe_globals()}
+    assert {'HistoryBuffer', 'ndarray', 'dtype', '_reconstruct'} <= names
