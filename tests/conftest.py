@@ -48,7 +48,16 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
+def _early_seconds(item) -> float:
+    marker = item.get_closest_marker('early')
+    if marker is None:
+        return 0.0
+    return float(marker.args[0]) if marker.args else 1.0
+
+
 def pytest_collection_modifyitems(config, items):
-    """Test files marked ``early`` (long ones) start first: with one worker
-    per core, a long file collected last would end the run alone."""
-    items.sort(key=lambda item: item.get_closest_marker('early') is None)
+    """Test files marked ``early(seconds)`` (long ones, with about how long
+    the file takes on one idle core) start first, the longest first: with
+    one worker per core and whole files to a worker, a long file collected
+    last would end the run alone."""
+    items.sort(key=lambda item: -_early_seconds(item))

@@ -21,6 +21,8 @@ from mmreidgen.registry import MODELS
 from mmreidgen.stages import PipelineRunner
 from mmreidgen.utils import drop_pretrained
 
+pytestmark = pytest.mark.early(60)
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
     osp.relpath(p, REPO)

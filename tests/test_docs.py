@@ -11,6 +11,8 @@ import sys
 import pytest
 from conftest import REPO
 
+pytestmark = pytest.mark.early(27)
+
 
 def test_every_docs_page_is_in_the_site():
     """Each page of docs/en is in a toctree of docs/index.md (Sphinx also

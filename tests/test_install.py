@@ -33,7 +33,7 @@ IGNORE = shutil.ignore_patterns('.venv', '.git', 'work_dirs', 'data',
 # Distributions whose installed copy pip must never replace.
 KEPT = ('torch', 'torchvision', 'mmcv', 'mmcv-lite')
 # Building the wheel and training from it take a while: start first.
-pytestmark = pytest.mark.early
+pytestmark = pytest.mark.early(35)
 
 
 def read_requirements(name: str) -> list:

@@ -16,6 +16,8 @@ import sys
 import pytest
 from conftest import REPO
 
+pytestmark = pytest.mark.early(35)
+
 PINS = osp.join(REPO, 'requirements', 'onedl.txt')
 # Registry and config loading, a tiny training that is resumed from a
 # checkpoint (equal to the uninterrupted run), the re-id evaluation, and

@@ -11,6 +11,8 @@ import pytest
 from mmreidgen.benchmarks import gpu_check
 from mmreidgen.benchmarks.train_speed import PLAIN_STEPS
 
+pytestmark = pytest.mark.early(30)
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SECTIONS = ('environment', 'cuda_tests', 'render', 'train', 'busy', 'eval')
 

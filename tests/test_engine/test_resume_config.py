@@ -10,6 +10,8 @@ from mmengine.config import Config
 
 from mmreidgen.engine.checkpoint import check_resume_config
 
+pytestmark = pytest.mark.early(25)
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = 'configs/baseline/baseline_r18w16_synthmarket.py'
 

@@ -19,6 +19,8 @@ from mmreidgen.proofs import (
 )
 from mmreidgen.proofs.harness import CONFIG_COPY, MARKER, share_stages
 
+pytestmark = pytest.mark.early(140)
+
 CONFIG = 'configs/baseline/baseline_r18w16_synthmarket.py'
 
 

@@ -24,6 +24,8 @@ from mmreidgen.engine.hooks import LossDivergedError
 from mmreidgen.registry import MODELS
 from mmreidgen.utils import CheckpointMismatchError
 
+pytestmark = pytest.mark.early(36)
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs/baseline/baseline_r18w16_synthmarket.py')
 CRGAN = osp.join(REPO,

@@ -17,7 +17,10 @@ import socket
 import subprocess
 import sys
 
+import pytest
 import torch
+
+pytestmark = pytest.mark.early(50)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = 'configs/baseline/baseline_r18w16_synthmarket.py'

@@ -13,6 +13,8 @@ import sys
 import pytest
 from mmengine.config import Config
 
+pytestmark = pytest.mark.early(60)
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DIRECT = 'configs/crgan/direct-transfer_r18w16_synthmarket2synthduke.py'
 BASELINE = 'configs/baseline/baseline_r18w16_synthmarket.py'

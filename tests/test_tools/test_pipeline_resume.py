@@ -28,6 +28,8 @@ import torch
 
 from mmreidgen.engine.checkpoint import is_complete_checkpoint
 
+pytestmark = pytest.mark.early(190)
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 ITERS = 8
 

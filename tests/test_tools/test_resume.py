@@ -29,6 +29,8 @@ import torch
 
 from mmreidgen.engine.checkpoint import list_checkpoints
 
+pytestmark = pytest.mark.early(65)
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = 'configs/baseline/baseline_r18w16_synthmarket.py'
 MAX_ITERS = 8

@@ -10,6 +10,8 @@ from mmreidgen.evaluation.functional import diversity as div
 from mmreidgen.evaluation.functional import fid
 from mmreidgen.evaluation.functional import image_metrics as im
 
+pytestmark = pytest.mark.early(25)
+
 
 def _ssim_by_loops(a, b, size=11, sigma=1.5):
     """Independent SSIM of two HxW arrays: a loop over valid windows."""
