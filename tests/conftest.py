@@ -17,6 +17,30 @@ torch.set_num_threads(
     1 if int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1')) > 1 else 2)
 
 
+def config_files() -> list:
+    """Every config file (not the ``_base_`` parts), relative to the
+    repository, sorted."""
+    import glob
+    return sorted(
+        osp.relpath(p, REPO)
+        for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
+                           recursive=True) if '_base_' not in p)
+
+
+_PIPELINE = {}
+
+
+def is_pipeline_config(path: str) -> bool:
+    """Whether the config at ``path`` (relative to the repository) is a
+    pipeline; each config is read once per process (test modules choose
+    their parameters with it while they are collected)."""
+    if path not in _PIPELINE:
+        from mmreidgen.config import is_pipeline, load_config
+        _PIPELINE[path] = is_pipeline(
+            load_config(osp.join(REPO, path), work_dir='/tmp/unused'))
+    return _PIPELINE[path]
+
+
 def load_tool(relpath: str):
     """Import a script under tools/ as a module."""
     path = osp.join(REPO, relpath)

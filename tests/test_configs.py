@@ -8,11 +8,10 @@ training stage here; their one-iteration runs live in the tests of each
 method (tests/test_models/test_algorithms/).
 """
 import copy
-import glob
 import os.path as osp
 
 import pytest
-from conftest import load_tool
+from conftest import config_files, is_pipeline_config, load_tool
 from mmengine.runner import Runner
 
 from mmreidgen.apis import load_config
@@ -24,10 +23,7 @@ from mmreidgen.utils import drop_pretrained
 pytestmark = pytest.mark.early(60)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIGS = sorted(
-    osp.relpath(p, REPO)
-    for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
-                       recursive=True) if '_base_' not in p)
+CONFIGS = config_files()
 WORK_DIR = '/tmp/unused'
 TRAIN_TYPES = ('train', 'TrainStage')
 
@@ -56,10 +52,7 @@ def test_config_builds(config):
         assert sum(p.numel() for p in model.parameters()) > 0
 
 
-SINGLE_STAGE = [
-    c for c in CONFIGS
-    if not is_pipeline(load_config(osp.join(REPO, c), work_dir=WORK_DIR))
-]
+SINGLE_STAGE = [c for c in CONFIGS if not is_pipeline_config(c)]
 
 
 def test_single_stage_configs_found():

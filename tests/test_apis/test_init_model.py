@@ -1,19 +1,16 @@
 """init_model: the one model loader (build from a config, load strictly)."""
-import glob
 import os.path as osp
 
 import pytest
 import torch
+from conftest import config_files, is_pipeline_config
 
 from mmreidgen.apis import init_model, load_config
-from mmreidgen.config import is_pipeline
 from mmreidgen.utils import CheckpointMismatchError
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIGS = sorted(
-    p for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
-                         recursive=True) if '_base_' not in p)
-PIPELINES = [p for p in CONFIGS if is_pipeline(load_config(p))]
+PIPELINES = [osp.join(REPO, p) for p in config_files()
+             if is_pipeline_config(p)]
 BASELINE = osp.join(REPO, 'configs', 'baseline',
                     'baseline_r18w16_synthmarket.py')
 DGNET = osp.join(REPO, 'configs', 'dgnet', 'dgnet_r18w16_synthmarket.py')
