@@ -46,15 +46,44 @@ def tiny_grid(root: str) -> dict:
 
 @pytest.fixture(scope='module')
 def serial(synth_root, tmp_path_factory):
-    """The tiny grid, seeds 0 and 1, one run at a time."""
+    """The tiny grid, seed 0, one run at a time."""
     work = str(tmp_path_factory.mktemp('serial') / 'proof')
-    results = ProofHarness(tiny_grid(synth_root), [0, 1], work,
+    results = ProofHarness(tiny_grid(synth_root), [0], work,
                            name='tiny').run()
     return work, results
 
 
-def test_tiny_grid_end_to_end(serial, synth_root):
-    work, results = serial
+@pytest.fixture(scope='module')
+def parallel(synth_root, tmp_path_factory):
+    """The tiny grid, seeds 0 and 1, two runs side by side: estimated
+    first, then started and killed (with its trainings) once its first run
+    has finished, then finished by the same call again. Returns the work
+    dir, the results, the estimate and the runs finished when killed."""
+    from mmreidgen.proofs.estimate import estimate
+    work = str(tmp_path_factory.mktemp('parallel') / 'proof')
+    grid = tiny_grid(synth_root)
+    est = estimate(ProofHarness(grid, [0, 1], work, name='tiny', jobs=2),
+                   probe_iters=8)
+    proc = subprocess.Popen(
+        [sys.executable, '-c', RUN_TINY.format(
+            tests=osp.dirname(osp.dirname(osp.abspath(__file__))),
+            root=synth_root, work=work)],
+        cwd=osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
+        start_new_session=True, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    deadline = time.time() + 600
+    while not _finished_runs(work) and proc.poll() is None and \
+            time.time() < deadline:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    killed = _finished_runs(work)
+    results = ProofHarness(grid, [0, 1], work, name='tiny', jobs=2).run()
+    return work, results, est, killed
+
+
+def test_tiny_grid_end_to_end(parallel, synth_root):
+    work, results, _, _ = parallel
     grid = tiny_grid(synth_root)
     with open(osp.join(work, 'results.json')) as f:
         assert json.load(f) == json.loads(json.dumps(results))
@@ -202,49 +231,32 @@ def _finished_runs(work):
 
 
 def test_parallel_grid_estimates_resumes_and_matches_serial(
-        serial, synth_root, tmp_path):
-    from mmreidgen.proofs.estimate import estimate, format_estimate
+        parallel, serial):
+    from mmreidgen.proofs.estimate import format_estimate
+    work, results, est, killed = parallel
     _, reference = serial
-    work = str(tmp_path / 'proof')
-    grid = tiny_grid(synth_root)
     # The estimate: 4 runs, the training of 'source' shared per seed, and
-    # CPU time within a factor of 2 of what the serial grid took.
-    est = estimate(ProofHarness(grid, [0, 1], work, name='tiny', jobs=2),
-                   probe_iters=8)
+    # CPU time within a factor of 2 of what the serial grid took (one
+    # seed there, two here).
     assert [(r['row'], r['seed']) for r in est['runs']] == [
         ('transfer', 0), ('source', 0), ('transfer', 1), ('source', 1)]
     assert est['runs'][1]['trains'] == []
     assert est['runs'][1]['waits_for'] == ['transfer seed 0']
     assert set(est['shared']) == {'train of transfer seed 0',
                                   'train of transfer seed 1'}
-    assert 0.5 < est['cpu_s'] / reference['cpu_s'] < 2, (
+    assert 0.5 < est['cpu_s'] / (2 * reference['cpu_s']) < 2, (
         est['cpu_s'], reference['cpu_s'])
     assert est['wall_s'] <= sum(r['seconds'] for r in est['runs'])
     assert 'wall time at --jobs 2' in format_estimate(est)
     assert not osp.exists(osp.join(work, '_probe'))
-    # Two runs side by side, killed (with their trainings) once the first
-    # run has finished; the same call again finishes the grid.
-    proc = subprocess.Popen(
-        [sys.executable, '-c', RUN_TINY.format(
-            tests=osp.dirname(osp.dirname(osp.abspath(__file__))),
-            root=synth_root, work=work)],
-        cwd=osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
-        start_new_session=True, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-    deadline = time.time() + 600
-    while not _finished_runs(work) and proc.poll() is None and \
-            time.time() < deadline:
-        time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert 0 < len(_finished_runs(work)) < 4
-    results = ProofHarness(grid, [0, 1], work, name='tiny', jobs=2).run()
+    # Killed once its first run had finished; the same call again
+    # finished the grid.
+    assert 0 < len(killed) < 4
     assert len(_finished_runs(work)) == 4
     # Each subprocess is deterministic, so the metrics are the serial ones.
     for mine, ref in zip(results['rows'], reference['rows']):
-        for seed in ('0', '1'):
-            for key in ('mAP', 'R1', 'R5'):
-                assert mine['runs'][seed][key] == ref['runs'][seed][key]
+        for key in ('mAP', 'R1', 'R5'):
+            assert mine['runs']['0'][key] == ref['runs']['0'][key]
     with open(osp.join(work, 'source', 'seed1', 'proof_run.json')) as f:
         assert json.load(f)['shared'] == {'train': 'transfer/seed1'}
     # What made the numbers is recorded.
