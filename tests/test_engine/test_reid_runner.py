@@ -1,4 +1,5 @@
 """ReIDRunner: a fresh logger per run, quiet console."""
+import copy
 import os.path as osp
 
 from mmreidgen.apis import load_config
@@ -40,6 +41,27 @@ def test_no_workers_turns_persistent_workers_off(synth_root):
     assert loader_cfg.persistent_workers  # the config is left as it was
     batch = next(iter(loader))
     assert len(batch['inputs']) == cfg.train_batch_size
+
+
+def test_datasets_are_serialized_only_for_workers(synth_root):
+    """Serializing the annotation list pays off only where worker
+    processes are forked: without workers every dataset (also inside the
+    test loader's ConcatDataset) keeps its list, an explicit setting wins,
+    and with workers mmengine's default stays."""
+    cfg = load_config(CONFIG, {'data_root': osp.join(synth_root,
+                                                     'synthmarket'),
+                               'num_classes': 8})
+    test = ReIDRunner.build_dataloader(cfg.test_dataloader)
+    assert [d.serialize_data for d in test.dataset.datasets] == [False,
+                                                                 False]
+    assert len(test.dataset) == sum(len(d) for d in test.dataset.datasets)
+    assert 'serialize_data' not in cfg.test_dataloader.dataset.datasets[0]
+    explicit = copy.deepcopy(cfg.train_dataloader)
+    explicit.dataset.serialize_data = True
+    assert ReIDRunner.build_dataloader(explicit).dataset.serialize_data
+    workers = copy.deepcopy(cfg.train_dataloader)
+    workers.update(num_workers=1, persistent_workers=False)
+    assert ReIDRunner.build_dataloader(workers).dataset.serialize_data
 
 
 def test_console_leaves_out_listings_the_log_file_keeps(

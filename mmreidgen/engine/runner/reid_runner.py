@@ -25,6 +25,7 @@ import logging
 import os.path as osp
 import sys
 
+from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 from mmengine.runner import IterBasedTrainLoop, Runner
 
@@ -33,7 +34,7 @@ from mmreidgen.engine.optimizers import (
     regroup_scheduler_states,
     with_default_constructor,
 )
-from mmreidgen.registry import RUNNERS
+from mmreidgen.registry import DATASETS, RUNNERS
 
 _RUN_NUMBERS = itertools.count(1)
 
@@ -42,9 +43,6 @@ def _unserialized(dataset: dict) -> dict:
     """``dataset`` (a config) with ``serialize_data=False`` on every
     mmengine ``BaseDataset`` in it (wrappers' ``dataset``/``datasets``
     too) that does not set it."""
-    from mmengine.dataset import BaseDataset
-
-    from mmreidgen.registry import DATASETS
     out = copy.copy(dataset)
     if isinstance(out.get('dataset'), dict):
         out['dataset'] = _unserialized(out['dataset'])
@@ -59,6 +57,7 @@ def _unserialized(dataset: dict) -> dict:
     if isinstance(kind, type) and issubclass(kind, BaseDataset):
         out.setdefault('serialize_data', False)
     return out
+
 
 # Deprecation notices mmengine's own CheckpointHook triggers in every run
 # (it builds a FileClient for the local backend); nothing a user can change.
