@@ -66,12 +66,15 @@ lint: $(STAMP)
 	$(PY) -m ruff check mmreidgen tools tests configs
 
 # One pytest worker per core, whole test files to a worker (their module
-# fixtures render and train once); `make test TEST_JOBS=0` runs serially.
+# fixtures render and train once), the long files first in the order
+# tests/conftest.py sorts them (xdist would reorder them by test count);
+# `make test TEST_JOBS=0` runs serially.
 # The 30 slowest tests are listed at the end (where the suite's time goes).
 TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: lint bytecode
 	OMP_NUM_THREADS=1 $(PY) -m pytest tests -q -p no:cacheprovider \
-		-n $(TEST_JOBS) --dist loadfile --durations=30
+		-n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder \
+		--durations=30
 
 # The docs site (Sphinx + MyST, API reference from the docstrings):
 # open build/docs/index.html. The source folder is the repository root so

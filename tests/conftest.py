@@ -3,6 +3,7 @@ import importlib.util
 import os
 import os.path as osp
 
+import forked_tools
 import pytest
 import torch
 
@@ -11,6 +12,14 @@ from mmreidgen.utils import register_all_modules
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 register_all_modules()
+# Tool subprocesses start from this worker's imports (forked_tools.py).
+forked_tools.install()
+
+
+def pytest_configure(config):
+    forked_tools.set_pytest_filters(
+        list(config.getini('filterwarnings')) +
+        list(config.known_args_namespace.pythonwarnings or []))
 # One intra-op thread per process when make test runs one pytest worker
 # per core (pytest-xdist sets PYTEST_XDIST_WORKER_COUNT); two otherwise.
 torch.set_num_threads(

@@ -4,7 +4,10 @@
 ``<work_dir>/.workdir.lock`` while they write into the work dir. The lock
 is an :func:`fcntl.flock` on that file; the kernel releases it when the
 holder exits, however it exits (SIGKILL included), so a lock left by a
-killed process is taken over without any clean-up. The file records the
+killed process is taken over without any clean-up. A forked child (a
+data-loader worker, say) would share the lock and keep it after its parent
+was killed, until it noticed and ended; so every forked child closes its
+copies of the lock files at once and holds no lock. The file records the
 holder (pid, host, start time, command) for the refusal message only; it
 stays behind after the run and means nothing on its own.
 
@@ -29,6 +32,20 @@ LOCK_NAME = '.workdir.lock'
 
 # realpath of the work dir -> [open lock file, times taken]
 _HELD: Dict[str, List] = {}
+
+
+def _forget_locks_in_child() -> None:
+    """Run in every forked child: close the inherited lock files (closing a
+    copy leaves the parent's lock as it is; unlocking would not)."""
+    for lock, _ in _HELD.values():
+        try:
+            lock.close()
+        except OSError:
+            pass
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_forget_locks_in_child)
 
 
 class WorkDirLockedError(RuntimeError):

@@ -65,9 +65,8 @@ def parallel(synth_root, tmp_path_factory):
     est = estimate(ProofHarness(grid, [0, 1], work, name='tiny', jobs=2),
                    probe_iters=8)
     proc = subprocess.Popen(
-        [sys.executable, '-c', RUN_TINY.format(
-            tests=osp.dirname(osp.dirname(osp.abspath(__file__))),
-            root=synth_root, work=work)],
+        [sys.executable, 'tests/test_proofs/run_tiny_grid.py', synth_root,
+         work],
         cwd=osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
         start_new_session=True, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
@@ -204,18 +203,6 @@ def test_paired_difference_matches_scipy():
 def test_grids_are_wellformed():
     for name, grid in GRIDS.items():
         ProofHarness(grid, [0], '/tmp/unused-proof', name=name)
-
-
-RUN_TINY = """
-import sys
-sys.path.insert(0, {tests!r})
-from test_proofs.test_harness import tiny_grid
-from mmreidgen.proofs import ProofHarness
-from mmreidgen.utils import register_all_modules
-register_all_modules()
-ProofHarness(tiny_grid({root!r}), [0, 1], {work!r}, name='tiny',
-             jobs=2).run()
-"""
 
 
 def _finished_runs(work):

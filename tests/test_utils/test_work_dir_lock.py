@@ -62,6 +62,43 @@ def test_lock_of_a_killed_process_is_taken_over(holder):
         assert read_holder(str(work))['pid'] == os.getpid()
 
 
+HOLD_WITH_CHILD = (
+    'import multiprocessing as mp, sys, time\n'
+    'from mmreidgen.utils.work_dir_lock import acquire_work_dir\n'
+    'acquire_work_dir(sys.argv[1])\n'
+    'child = mp.get_context("fork").Process(target=time.sleep, args=(120,))\n'
+    'child.start()\n'
+    'print(child.pid, flush=True)\n'
+    'time.sleep(120)\n')
+
+
+def test_lock_ends_with_its_holder_not_with_its_forked_children(tmp_path):
+    """A killed run's data-loader workers live on for a few seconds; the
+    next run takes the lock at once all the same."""
+    work = str(tmp_path / 'w')
+    env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
+    proc = subprocess.Popen([sys.executable, '-c', HOLD_WITH_CHILD, work],
+                            stdout=subprocess.PIPE, text=True, env=env,
+                            cwd=REPO)
+    child = int(proc.stdout.readline())
+    try:
+        with pytest.raises(WorkDirLockedError):
+            acquire_work_dir(work)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        os.kill(child, 0)  # still alive, and it holds no lock
+        with work_dir_lock(work):
+            assert read_holder(work)['pid'] == os.getpid()
+    finally:
+        for pid in (proc.pid, child):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        proc.wait()
+        proc.stdout.close()
+
+
 def test_lock_is_counted_per_process(tmp_path):
     work = str(tmp_path / 'w')
     assert acquire_work_dir(work)
