@@ -13,8 +13,8 @@ import torch
 
 
 def sleep() -> None:
-    print('ready', flush=True)
     try:
+        print('ready', flush=True)
         time.sleep(60)
     except KeyboardInterrupt:
         print('interrupted', flush=True)
