@@ -18,6 +18,7 @@
 # '${name}' refers to the variable `name` (mmreidgen/config/references.py).
 _base_ = [
     '../_base_/datasets/reid_test.py',
+    '../_base_/models/resnet50.py',
     '../_base_/default_runtime.py',
 ]
 
@@ -87,8 +88,6 @@ extra_test_sets = [
 ]
 
 # ----------------------------------------------------------------- model
-# ImageNet ResNet-50 from a local file (nothing is downloaded).
-pretrained = 'checkpoints/resnet50_imagenet.pth'
 model = dict(
     type='CRGAN',
     data_preprocessor=dict(type='ReIDDataPreprocessor'),
@@ -103,14 +102,10 @@ model = dict(
     camera_discriminator=dict(
         type='CRGANCameraDiscriminator', num_classes='${num_target_cameras}',
         base_channels=64),
+    # The re-id model: ResNet-50 from ImageNet weights (`pretrained`).
     identity_discriminator=dict(
         type='ReIDBaseline',
-        backbone=dict(
-            type='mmpretrain.ResNet',
-            depth=50,
-            strides=(1, 2, 2, 1),
-            out_indices=(3, ),
-            init_cfg=dict(type='Pretrained', checkpoint='${pretrained}')),
+        backbone=_base_.resnet50,
         head=dict(
             type='ReIDHead',
             in_channels=2048,

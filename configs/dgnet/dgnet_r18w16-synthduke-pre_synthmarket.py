@@ -2,16 +2,14 @@
 _base_ = ['./dgnet_r18w16_synthmarket.py']
 
 # The first stage trains the teacher's network (random start) on synthduke;
-# the teacher and E_a then start from its backbone.
-pretrained_backbone = dict(
-    _base_.backbone,
-    init_cfg=dict(type='Pretrained', checkpoint='{work_dir}/pretrain/final.pth',
-                  prefix='backbone.'))
-teacher = dict(backbone='${pretrained_backbone}')
-model = dict(appearance_encoder=dict(backbone='${pretrained_backbone}'))
-# The pretraining network: the teacher's, from random weights, trained on
-# synthduke for as many iterations as the teacher.
-pretrain_model = dict(_base_.teacher, backbone='${backbone}')
+# the teacher and E_a then start from its backbone. The base sets
+# init_cfg=None, and mmengine merges no dict into None.
+backbone = dict(init_cfg=dict(
+    _delete_=True, type='Pretrained', prefix='backbone.',
+    checkpoint='{work_dir}/pretrain/final.pth'))
+# The pretraining network: the teacher's with the base's backbone (random
+# weights), trained on synthduke for as many iterations as the teacher.
+pretrain_model = dict(_base_.teacher, backbone=_base_.backbone)
 pretrain_train_dataloader = dict(
     _base_.teacher_train_dataloader,
     dataset=dict(_base_.teacher_train_dataloader.dataset,

@@ -31,12 +31,11 @@ _base_ = ['./dgnet_r18w16_synthmarket.py']
 img_scale = (64, 32)
 crop_padding = 4  # as dgnet_r18w16_synthmarket.py
 pretrained = 'work_dirs/pretrain_r18w16_synthobjects/iter_2496.pth'
-pretrained_backbone = dict(
-    _base_.backbone,
-    init_cfg=dict(type='Pretrained', checkpoint='${pretrained}',
-                  prefix='backbone.'))
-teacher = dict(backbone='${pretrained_backbone}')
-model = dict(appearance_encoder=dict(backbone='${pretrained_backbone}'))
+# The teacher and E_a share `backbone`. The base sets init_cfg=None, and
+# mmengine merges no dict into None.
+backbone = dict(init_cfg=dict(
+    _delete_=True, type='Pretrained', prefix='backbone.',
+    checkpoint='${pretrained}'))
 
 train_dataloader = dict(batch_size=32)  # 16 anchors + 16 positives
 train_cfg = dict(max_iters=7000)

@@ -39,13 +39,11 @@ model = dict(backbone=dict(init_cfg=dict(
 
 train_dataloader = dict(dataset=dict(
     hold_out=dict(part='rest', seed='${hold_out_seed}')))
-# The base refers to the test loader ('${test_dataloader}'), a string.
+# The test loader on the held-out images (queries) and the rest (gallery).
+# The base's val_dataloader is a reference ('${test_dataloader}'), a string.
 val_dataloader = dict(
+    _base_.test_dataloader,
     _delete_=True,
-    batch_size=128,
-    num_workers='${num_workers}',
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type='ConcatDataset',
         datasets=[

@@ -7,7 +7,7 @@ from mmengine.model import BaseModule
 
 from mmreidgen.registry import MODELS
 
-from ..generators.dcgan_generator import size_pair
+from ..generators.dcgan_generator import halvable_size
 
 
 @MODELS.register_module()
@@ -50,14 +50,9 @@ class SLSRDCGANDiscriminator(BaseModule):
                  num_downsamples: int = 4,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        height, width = size_pair(input_size, 'input_size')
+        height, width = halvable_size(input_size, 'input_size',
+                                      num_downsamples, 'num_downsamples')
         scale = 2**num_downsamples
-        if num_downsamples < 1 or height % scale or width % scale:
-            raise ValueError(
-                f'input_size {(height, width)} must be divisible by '
-                f'2**num_downsamples = {scale} (num_downsamples='
-                f'{num_downsamples} >= 1); change input_size or '
-                'num_downsamples.')
         self.input_size = (height, width)
         layers = []
         channels = in_channels

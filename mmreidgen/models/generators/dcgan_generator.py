@@ -8,15 +8,25 @@ from mmengine.model import BaseModule
 from mmreidgen.registry import MODELS
 
 
-def size_pair(size: Union[int, Sequence[int]], name: str) -> Tuple[int, int]:
-    """``(height, width)`` of an int or a pair; ``name`` names it in the
-    error."""
+def halvable_size(size: Union[int, Sequence[int]], name: str,
+                  num_halvings: int, halvings_name: str) -> Tuple[int, int]:
+    """``(height, width)`` of an int or a pair that ``num_halvings`` (at
+    least 1) stride-2 layers halve exactly; ``name`` and ``halvings_name``
+    name the two arguments in the errors."""
     if isinstance(size, int):
-        return size, size
-    if len(size) != 2:
+        height, width = size, size
+    elif len(size) != 2:
         raise ValueError(f'{name} must be an int or (height, width), got '
                          f'{size!r}')
-    return int(size[0]), int(size[1])
+    else:
+        height, width = int(size[0]), int(size[1])
+    scale = 2**num_halvings
+    if num_halvings < 1 or height % scale or width % scale:
+        raise ValueError(
+            f'{name} {(height, width)} must be divisible by '
+            f'2**{halvings_name} = {scale} ({halvings_name}={num_halvings}'
+            f' >= 1); change {name} or {halvings_name}.')
+    return height, width
 
 
 @MODELS.register_module()
@@ -62,13 +72,9 @@ class SLSRDCGANGenerator(BaseModule):
                  out_channels: int = 3,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        height, width = size_pair(output_size, 'output_size')
+        height, width = halvable_size(output_size, 'output_size',
+                                      num_upsamples, 'num_upsamples')
         scale = 2**num_upsamples
-        if num_upsamples < 1 or height % scale or width % scale:
-            raise ValueError(
-                f'output_size {(height, width)} must be divisible by '
-                f'2**num_upsamples = {scale} (num_upsamples={num_upsamples}'
-                ' >= 1); change output_size or num_upsamples.')
         if base_channels % 2**(num_upsamples - 1):
             raise ValueError(
                 f'base_channels={base_channels} must be divisible by '
