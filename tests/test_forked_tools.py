@@ -54,6 +54,7 @@ def test_a_forked_tool_sees_what_a_fresh_interpreter_shows(monkeypatch):
 
 def test_only_tool_commands_of_this_interpreter_fork(monkeypatch):
     monkeypatch.setenv('OMP_NUM_THREADS', '1')
+    monkeypatch.delenv(OFF, raising=False)
     py = sys.executable
     assert tool_command([py, '-u', 'tools/train.py', 'c.py'], None, None) \
         == ('script', 'tools/train.py', ['c.py'], True)
