@@ -14,4 +14,7 @@ _base_ = [
 
 # The weights the adaptation starts from.
 uda_start = '{work_dir}/stage3_finetune/final.pth'
-stages = _base_.uda_stages
+# A pseudo identity's images spread over its cameras in each batch, as the
+# authors' published code samples them (the paper does not say).
+stages = dict(_base_.uda_stages,
+              uda=dict(_base_.uda_stages.uda, cross_camera=True))

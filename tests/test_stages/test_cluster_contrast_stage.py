@@ -137,6 +137,49 @@ def test_pk_batches_draw_clustered_images_only():
         assert groups[0, 0] != groups[1, 0]
 
 
+def test_pk_batches_spread_a_cluster_over_its_cameras():
+    labels = np.array([0, 0, 0, 0, 0, 0, 1, 1, -1])
+    cameras = np.array([0, 0, 0, 0, 1, 2, 0, 0, 1])
+    spread = pk_batches(labels, 50, batch_size=6, num_instances=3,
+                        rng=np.random.default_rng(0), cameras=cameras)
+    drawn = pk_batches(labels, 50, batch_size=6, num_instances=3,
+                       rng=np.random.default_rng(0))
+    for batch in spread:
+        for group in batch.reshape(2, 3):
+            assert len(set(labels[group])) == 1 and labels[group[0]] >= 0
+            if labels[group[0]] == 0:
+                # Three images, three cameras, no image twice.
+                assert sorted(cameras[group]) == [0, 1, 2]
+            else:
+                # Both images of the two-image cluster, and one again.
+                assert set(group) == {6, 7}
+    # Drawn at random, cluster 0's images often share a camera.
+    assert any(len(set(cameras[g])) < 3 for b in drawn
+               for g in b.reshape(2, 3) if labels[g[0]] == 0)
+
+
+def test_cross_camera_batches_get_the_targets_cameras(
+        synth_root, start, tmp_path, one_thread, monkeypatch):
+    from mmreidgen.stages import pseudo_label_stages
+    seen = []
+    real = pseudo_label_stages.pk_batches
+
+    def spy(*args, cameras=None, **kwargs):
+        seen.append(cameras)
+        return real(*args, cameras=cameras, **kwargs)
+
+    monkeypatch.setattr(pseudo_label_stages, 'pk_batches', spy)
+    target = osp.join(synth_root, 'synthduke')
+    cfg = pipeline_cfg(target, str(tmp_path), start, CLUSTER, epochs=1)
+    cfg.stages.uda.cross_camera = True
+    PipelineRunner(cfg).train()
+    from mmreidgen.datasets import Market1501
+    train = Market1501(data_root=target, subset='train')
+    assert len(seen) == 1
+    assert seen[0].tolist() == [train.get_data_info(i)['camid']
+                                for i in range(len(train))]
+
+
 def test_an_augmentation_depends_on_its_draw_only():
     """The same draw gives the same random numbers in any order, so the
     number of loader workers cannot change a run."""
