@@ -255,7 +255,11 @@ UDA_V2_SETTING = (
     'paper\'s 198 over Market-1501); flip, 5-pixel pad-and-crop and '
     'random erasing. The hybrid starts from CR-GAN\'s stage III model, '
     'pseudo-label adaptation alone from stage I\'s. Rows 1-5 in both '
-    'directions with seeds 0 1 2. Fixed on 2026-12-07 before any row ran.')
+    'directions with seeds 0 1 2. Fixed on 2026-12-07 before any row ran. '
+    'Added on 2026-12-08, before any adaptation had run: row 2 (m2d, '
+    'seeds 0 1 2) '
+    'with cross_camera=True, each cluster\'s 4 images in a batch spread '
+    'over its cameras, the sampler idea of the authors\' published code.')
 
 
 def _uda_v2(root: str) -> dict:
@@ -293,6 +297,14 @@ def _uda_v2(root: str) -> dict:
         cfg_options=dict(crgan_rows['direct_m2d']['cfg_options'],
                          **{'uda_cluster.k1': 30}),
         metrics='test_uda/metrics.json', beats='uda_m2d', seeds=[0]))
+    rows.append(dict(
+        name='uda_m2d_cross-camera',
+        label='synthmarket -> synthduke: Cluster Contrast, a cluster\'s '
+        'images spread over its cameras (cross_camera)',
+        config=UDA_SMALL,
+        cfg_options=dict(crgan_rows['direct_m2d']['cfg_options'],
+                         **{'stages.uda.cross_camera': True}),
+        metrics='test_uda/metrics.json', beats='uda_m2d'))
     return dict(
         description=(
             'Pseudo-label domain adaptation (Cluster Contrast, '
