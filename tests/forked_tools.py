@@ -135,14 +135,14 @@ def _in_repository(script: str, cwd: str) -> bool:
     return path.startswith(REPO + os.sep) and osp.isfile(path)
 
 
-def _close_inherited_pipes(keep) -> None:
+def _close_inherited_pipes() -> None:
     """Close the pipes and sockets the worker holds open (other tests'
     subprocess pipes, the worker's own channel), as ``close_fds`` does, so
     that no reader waits on this child for an end of file. Regular files
     stay open: objects of the worker still own them."""
     for name in os.listdir('/proc/self/fd'):
         fd = int(name)
-        if fd < 3 or fd in keep:
+        if fd < 3:
             continue
         try:
             mode = os.fstat(fd).st_mode
@@ -271,7 +271,7 @@ def _run_child(kind, target, argv, unbuffered, cwd, env, fds,
             os.chdir(cwd)
         gc.collect()
         gc.freeze()
-        _close_inherited_pipes(set())
+        _close_inherited_pipes()
         if preexec_fn is not None:
             preexec_fn()
         if kind == 'script':

@@ -257,9 +257,9 @@ UDA_V2_SETTING = (
     'pseudo-label adaptation alone from stage I\'s. Rows 1-5 in both '
     'directions with seeds 0 1 2. Fixed on 2026-12-07 before any row ran. '
     'Added on 2026-12-08, before any adaptation had run: row 2 (m2d, '
-    'seeds 0 1 2) '
-    'with cross_camera=True, each cluster\'s 4 images in a batch spread '
-    'over its cameras, the sampler idea of the authors\' published code.')
+    'seeds 0 1 2) with cross_camera=True, each cluster\'s 4 images in a '
+    'batch spread over its cameras, the sampler idea of the authors\' '
+    'published code.')
 
 
 def _uda_v2(root: str) -> dict:
@@ -289,22 +289,21 @@ def _uda_v2(root: str) -> dict:
                  metrics='test_uda/metrics.json', beats=crgan['name']),
             crgan_rows[f'oracle_{tag}'],
         ]
-    rows.append(dict(
-        name='uda_m2d_k1-30',
-        label='synthmarket -> synthduke: Cluster Contrast, k1 30 (the '
-        'paper\'s)',
-        config=UDA_SMALL,
-        cfg_options=dict(crgan_rows['direct_m2d']['cfg_options'],
-                         **{'uda_cluster.k1': 30}),
-        metrics='test_uda/metrics.json', beats='uda_m2d', seeds=[0]))
-    rows.append(dict(
-        name='uda_m2d_cross-camera',
-        label='synthmarket -> synthduke: Cluster Contrast, a cluster\'s '
-        'images spread over its cameras (cross_camera)',
-        config=UDA_SMALL,
-        cfg_options=dict(crgan_rows['direct_m2d']['cfg_options'],
-                         **{'stages.uda.cross_camera': True}),
-        metrics='test_uda/metrics.json', beats='uda_m2d'))
+    # Row 2 (m2d) with one knob changed, against row 2.
+    variants = [
+        ('k1-30', 'k1 30 (the paper\'s)', {'uda_cluster.k1': 30}, [0]),
+        ('cross-camera', 'a cluster\'s images spread over its cameras '
+         '(cross_camera)', {'stages.uda.cross_camera': True}, None),
+    ]
+    for suffix, what, options, seeds in variants:
+        row = dict(
+            name=f'uda_m2d_{suffix}',
+            label=f'synthmarket -> synthduke: Cluster Contrast, {what}',
+            config=UDA_SMALL,
+            cfg_options=dict(crgan_rows['direct_m2d']['cfg_options'],
+                             **options),
+            metrics='test_uda/metrics.json', beats='uda_m2d')
+        rows.append(row if seeds is None else dict(row, seeds=seeds))
     return dict(
         description=(
             'Pseudo-label domain adaptation (Cluster Contrast, '
